@@ -1,0 +1,429 @@
+//! The message path: a tenant's message in, its enabled plugins' hooks run in stage order
+//! (preprocess → classify → analyze → respond), the result stored and returned.
+//!
+//! Each hook call is isolated: a plugin that fails, traps or times out is recorded on the
+//! message and metered, and the message goes on without its contribution. Plugins run on a
+//! blocking thread (wasm calls are synchronous and bounded by their limits), never on an async
+//! worker.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::metering::Meter;
+use crate::package::Hook;
+use crate::registry::{ActivePlugin, Registry, RegistryError, TenantPlugins};
+use crate::runtime::contract::{
+    Analysis, Context, Customer, Field, Message, MessageKind, Owner, Sentiment, Session,
+};
+use crate::runtime::{CallReport, HookCall, HookOutput, Outcome};
+use crate::store::{Store, StoreError, StoredMessage, now_ms};
+
+/// A message as it enters the pipeline.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundMessage {
+    pub channel: String,
+    pub customer_id: String,
+    pub text: String,
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    /// Unix milliseconds; the time of arrival when absent.
+    #[serde(default)]
+    pub timestamp: Option<u64>,
+    #[serde(default)]
+    pub customer: CustomerInfo,
+}
+
+fn default_kind() -> String {
+    "text".to_owned()
+}
+
+/// What the caller knows about the customer.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerInfo {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub segment: Option<String>,
+    #[serde(default)]
+    pub vip: bool,
+    #[serde(default)]
+    pub profile: std::collections::BTreeMap<String, String>,
+}
+
+/// One plugin call on a message.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StageRecord {
+    pub stage: String,
+    pub plugin: String,
+    pub version: String,
+    pub outcome: Outcome,
+    pub duration_us: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fuel: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<serde_json::Value>,
+}
+
+/// A ranked intent.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ScoredIntent {
+    pub label: String,
+    pub confidence: f32,
+}
+
+/// What the analyze stage concluded, merged over plugins.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct AnalysisSummary {
+    pub sentiment: Option<String>,
+    pub emotion: Option<String>,
+    pub tags: Vec<String>,
+    pub escalate: bool,
+    pub annotations: std::collections::BTreeMap<String, String>,
+}
+
+/// The reply chosen for the customer.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ReplyOut {
+    pub text: String,
+    /// The plugin that answered.
+    pub source: String,
+}
+
+/// What the pipeline made of a message; stored with it to explain it later.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PipelineResult {
+    pub message_id: String,
+    /// The text after preprocessing.
+    pub text: String,
+    pub original_text: String,
+    pub intents: Vec<ScoredIntent>,
+    pub analysis: AnalysisSummary,
+    pub reply: Option<ReplyOut>,
+    pub stages: Vec<StageRecord>,
+    /// Enabled plugins not run (inactive subscription, failed to load).
+    pub skipped_plugins: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("invalid message: {0}")]
+    Invalid(String),
+    #[error("the pipeline worker failed: {0}")]
+    Worker(String),
+}
+
+/// The pipeline's dependencies.
+#[derive(Clone)]
+pub struct Pipeline {
+    pub store: Store,
+    pub registry: Arc<Registry>,
+    pub meter: Meter,
+}
+
+/// Largest message text accepted.
+pub const MAX_TEXT_BYTES: usize = 16 * 1024;
+
+fn parse_kind(kind: &str) -> Result<MessageKind, PipelineError> {
+    Ok(match kind {
+        "text" => MessageKind::Text,
+        "image" => MessageKind::Image,
+        "voice" => MessageKind::Voice,
+        "video" => MessageKind::Video,
+        "location" => MessageKind::Location,
+        "link" => MessageKind::Link,
+        "event" => MessageKind::Event,
+        other => {
+            return Err(PipelineError::Invalid(format!(
+                "unknown message kind {other:?}"
+            )));
+        }
+    })
+}
+
+impl Pipeline {
+    /// Runs a message through the tenant's pipeline and stores the result.
+    pub async fn process(
+        &self,
+        tenant: &str,
+        msg: InboundMessage,
+    ) -> Result<PipelineResult, PipelineError> {
+        if msg.text.len() > MAX_TEXT_BYTES {
+            return Err(PipelineError::Invalid(format!(
+                "text is longer than {MAX_TEXT_BYTES} bytes"
+            )));
+        }
+        if msg.channel.is_empty() || msg.customer_id.is_empty() {
+            return Err(PipelineError::Invalid(
+                "channel and customer_id are required".into(),
+            ));
+        }
+        let kind = parse_kind(&msg.kind)?;
+        self.store.tenant(tenant).await?;
+        let plugins = self.registry.active(tenant).await?;
+        let received_at = now_ms();
+        let timestamp = msg.timestamp.unwrap_or(received_at as u64);
+        let ctx = Context {
+            message: Message {
+                tenant: tenant.to_owned(),
+                channel: msg.channel.clone(),
+                customer_id: msg.customer_id.clone(),
+                text: msg.text.clone(),
+                kind,
+                timestamp,
+            },
+            customer: Customer {
+                id: msg.customer_id.clone(),
+                name: msg.customer.name.clone(),
+                tags: msg.customer.tags.clone(),
+                segment: msg.customer.segment.clone(),
+                vip: msg.customer.vip,
+                profile: msg
+                    .customer
+                    .profile
+                    .iter()
+                    .map(|(k, v)| Field {
+                        key: k.clone(),
+                        value: v.clone(),
+                    })
+                    .collect(),
+            },
+            session: Session {
+                id: format!("{}:{}", msg.channel, msg.customer_id),
+                turns: Vec::new(),
+                intent: None,
+                owner: Owner::Bot,
+            },
+            intents: Vec::new(),
+            annotations: Vec::new(),
+        };
+        let registry = self.registry.clone();
+        let meter = self.meter.clone();
+        let tenant_owned = tenant.to_owned();
+        let message_id = uuid::Uuid::new_v4().to_string();
+        let id = message_id.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            run_stages(&registry, &meter, &tenant_owned, &plugins, ctx, id)
+        })
+        .await
+        .map_err(|e| PipelineError::Worker(e.to_string()))?;
+        self.store
+            .insert_message(&StoredMessage {
+                id: message_id,
+                tenant_id: tenant.to_owned(),
+                channel: msg.channel,
+                customer_id: msg.customer_id,
+                text: msg.text,
+                received_at,
+                result: serde_json::to_value(&result).unwrap_or_default(),
+            })
+            .await?;
+        Ok(result)
+    }
+}
+
+fn sentiment_name(s: Sentiment) -> &'static str {
+    match s {
+        Sentiment::Negative => "negative",
+        Sentiment::Neutral => "neutral",
+        Sentiment::Positive => "positive",
+    }
+}
+
+fn output_json(output: &HookOutput) -> serde_json::Value {
+    use serde_json::json;
+    let fields = |f: &[Field]| -> serde_json::Value {
+        f.iter()
+            .map(|f| (f.key.clone(), json!(f.value)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    match output {
+        HookOutput::Preprocess(t) => json!({ "text": t }),
+        HookOutput::Classify(v) => json!(
+            v.iter()
+                .map(|s| json!({"label": s.label, "confidence": s.confidence}))
+                .collect::<Vec<_>>()
+        ),
+        HookOutput::Analyze(a) => json!({
+            "sentiment": a.sentiment.map(sentiment_name),
+            "emotion": a.emotion,
+            "tags": a.tags,
+            "escalate": a.escalate,
+            "annotations": fields(&a.annotations),
+        }),
+        HookOutput::Respond(r) => json!(r.as_ref().map(|r| json!({
+            "text": r.text,
+            "annotations": fields(&r.annotations),
+        }))),
+        HookOutput::Inspect(i) => json!({
+            "findings": i.findings.iter().map(|f| json!({
+                "kind": f.kind, "turn_index": f.turn_index, "detail": f.detail,
+            })).collect::<Vec<_>>(),
+            "annotations": fields(&i.annotations),
+        }),
+    }
+}
+
+/// Calls one plugin's hook, meters it and records it on the message.
+fn call_plugin(
+    registry: &Registry,
+    meter: &Meter,
+    tenant: &str,
+    p: &ActivePlugin,
+    call: HookCall,
+    timestamp: u64,
+    stages: &mut Vec<StageRecord>,
+) -> CallReport {
+    let report = registry
+        .pool()
+        .call(&p.plugin, tenant, call, timestamp, p.config.clone());
+    meter.record_blocking(tenant, &p.plugin.id, &p.plugin.version, &report);
+    if report.outcome != Outcome::Ok {
+        tracing::warn!(tenant, plugin = %p.plugin.key(), hook = report.hook.as_str(), outcome = report.outcome.as_str(), error = ?report.error, "plugin call failed");
+    }
+    stages.push(StageRecord {
+        stage: report.hook.as_str().to_owned(),
+        plugin: p.plugin.id.clone(),
+        version: p.plugin.version.clone(),
+        outcome: report.outcome,
+        duration_us: report.duration.as_micros() as u64,
+        fuel: report.fuel,
+        error: report.error.clone(),
+        output: report.output.as_ref().map(output_json),
+    });
+    report
+}
+
+fn run_stages(
+    registry: &Registry,
+    meter: &Meter,
+    tenant: &str,
+    plugins: &TenantPlugins,
+    mut ctx: Context,
+    message_id: String,
+) -> PipelineResult {
+    let ts = ctx.message.timestamp;
+    let original_text = ctx.message.text.clone();
+    let mut stages = Vec::new();
+
+    for p in plugins.with_hook(Hook::Preprocess) {
+        let r = call_plugin(
+            registry,
+            meter,
+            tenant,
+            p,
+            HookCall::Preprocess(ctx.clone()),
+            ts,
+            &mut stages,
+        );
+        if let Some(HookOutput::Preprocess(Some(text))) = r.output {
+            ctx.message.text = text;
+        }
+    }
+
+    // The first classifier that answers wins; the built-in classifier joins in the pipeline issue.
+    for p in plugins.with_hook(Hook::Classify) {
+        let r = call_plugin(
+            registry,
+            meter,
+            tenant,
+            p,
+            HookCall::Classify(ctx.clone()),
+            ts,
+            &mut stages,
+        );
+        if let Some(HookOutput::Classify(mut scores)) = r.output {
+            scores.retain(|s| s.confidence.is_finite());
+            scores.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+            for s in &mut scores {
+                s.confidence = s.confidence.clamp(0.0, 1.0);
+            }
+            ctx.intents = scores;
+            break;
+        }
+    }
+
+    let mut analysis = AnalysisSummary::default();
+    for p in plugins.with_hook(Hook::Analyze) {
+        let r = call_plugin(
+            registry,
+            meter,
+            tenant,
+            p,
+            HookCall::Analyze(ctx.clone()),
+            ts,
+            &mut stages,
+        );
+        if let Some(HookOutput::Analyze(a)) = r.output {
+            merge_analysis(&mut analysis, &mut ctx, a);
+        }
+    }
+
+    let mut reply = None;
+    for p in plugins.with_hook(Hook::Respond) {
+        let r = call_plugin(
+            registry,
+            meter,
+            tenant,
+            p,
+            HookCall::Respond(ctx.clone()),
+            ts,
+            &mut stages,
+        );
+        if let Some(HookOutput::Respond(Some(out))) = r.output {
+            reply = Some(ReplyOut {
+                text: out.text,
+                source: p.plugin.id.clone(),
+            });
+            break;
+        }
+    }
+
+    PipelineResult {
+        message_id,
+        text: ctx.message.text,
+        original_text,
+        intents: ctx
+            .intents
+            .iter()
+            .map(|s| ScoredIntent {
+                label: s.label.clone(),
+                confidence: s.confidence,
+            })
+            .collect(),
+        analysis,
+        reply,
+        stages,
+        skipped_plugins: plugins.skipped.clone(),
+    }
+}
+
+fn merge_analysis(summary: &mut AnalysisSummary, ctx: &mut Context, a: Analysis) {
+    if summary.sentiment.is_none() {
+        summary.sentiment = a.sentiment.map(|s| sentiment_name(s).to_owned());
+    }
+    if summary.emotion.is_none() {
+        summary.emotion = a.emotion;
+    }
+    summary.escalate |= a.escalate;
+    for t in a.tags {
+        if !summary.tags.contains(&t) {
+            summary.tags.push(t);
+        }
+    }
+    for f in a.annotations {
+        summary.annotations.insert(f.key.clone(), f.value.clone());
+        ctx.annotations.push(f);
+    }
+}

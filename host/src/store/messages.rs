@@ -1,0 +1,59 @@
+//! Processed messages with the result of every stage, so a conversation can be explained.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+/// A stored message and what the pipeline made of it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct StoredMessage {
+    pub id: String,
+    pub tenant_id: String,
+    pub channel: String,
+    pub customer_id: String,
+    pub text: String,
+    pub received_at: i64,
+    pub result: serde_json::Value,
+}
+
+impl Store {
+    pub async fn insert_message(&self, m: &StoredMessage) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO messages (id, tenant_id, channel, customer_id, text, received_at, result) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&m.id)
+        .bind(&m.tenant_id)
+        .bind(&m.channel)
+        .bind(&m.customer_id)
+        .bind(&m.text)
+        .bind(m.received_at)
+        .bind(m.result.to_string())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn message(&self, tenant_id: &str, id: &str) -> Result<StoredMessage, StoreError> {
+        let r = sqlx::query(
+            "SELECT id, tenant_id, channel, customer_id, text, received_at, result FROM messages \
+             WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("message {id}")))?;
+        let result: String = r.try_get("result")?;
+        Ok(StoredMessage {
+            id: r.try_get("id")?,
+            tenant_id: r.try_get("tenant_id")?,
+            channel: r.try_get("channel")?,
+            customer_id: r.try_get("customer_id")?,
+            text: r.try_get("text")?,
+            received_at: r.try_get("received_at")?,
+            result: serde_json::from_str(&result).unwrap_or(serde_json::Value::Null),
+        })
+    }
+}
