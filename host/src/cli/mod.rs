@@ -1,1 +1,408 @@
-//! cli
+//! The `kefu` command: `serve` runs the server; the admin subcommands talk to a server's API
+//! (`--server`, `--api-key`), so they work the same against a remote deployment; the plugin
+//! author's commands (`keys`, `plugin new|pack|verify|run`) work offline.
+
+mod client;
+mod dev;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::ServeArgs;
+use client::Client;
+
+#[derive(Parser, Debug)]
+#[command(name = "kefu", version, about = "Kefu: multi-tenant customer service with sandboxed wasm add-ons")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where and as whom the admin commands talk.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Remote {
+    /// The server's base URL.
+    #[arg(long, env = "KEFU_SERVER", default_value = "http://127.0.0.1:8080", global = true)]
+    pub server: String,
+    /// The operator or tenant API key (default: `./data/operator.key` when present).
+    #[arg(long, env = "KEFU_API_KEY", global = true, hide_env_values = true)]
+    pub api_key: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Runs the server.
+    Serve(ServeArgs),
+    /// Manages tenants.
+    Tenant {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(subcommand)]
+        cmd: TenantCmd,
+    },
+    /// Shows the add-on catalog.
+    Addon {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(subcommand)]
+        cmd: AddonCmd,
+    },
+    /// Manages a tenant's add-on subscriptions.
+    Subscription {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(subcommand)]
+        cmd: SubscriptionCmd,
+    },
+    /// Builds, checks and manages plugins.
+    Plugin {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(subcommand)]
+        cmd: PluginCmd,
+    },
+    /// Shows a tenant's metered plugin usage.
+    Usage {
+        #[command(flatten)]
+        remote: Remote,
+        #[arg(long)]
+        tenant: String,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD.
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Sends a message through a tenant's pipeline and prints the result.
+    Send {
+        #[command(flatten)]
+        remote: Remote,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = "cli")]
+        channel: String,
+        #[arg(long, default_value = "cli-user")]
+        customer: String,
+        text: String,
+    },
+    /// Manages package-signing keys.
+    Keys {
+        #[command(subcommand)]
+        cmd: KeysCmd,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TenantCmd {
+    /// Creates a tenant and prints its API key (shown once).
+    Create {
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "Asia/Shanghai")]
+        timezone: String,
+    },
+    /// Lists tenants.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AddonCmd {
+    /// Lists the add-ons with their prices.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SubscriptionCmd {
+    /// Subscribes a tenant to an add-on.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        addon: String,
+    },
+    /// Cancels a subscription; the add-on's plugins stop on the next message.
+    Cancel {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        addon: String,
+    },
+    /// Lists a tenant's subscriptions.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PluginCmd {
+    /// Scaffolds a plugin crate that builds outside this workspace.
+    New {
+        /// The plugin id (lower-case letters, digits, dashes).
+        name: String,
+        /// Parent directory of the new crate.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Path to the kefu-plugin-sdk crate (default: the SDK of this kefu build).
+        #[arg(long)]
+        sdk_path: Option<PathBuf>,
+    },
+    /// Packs and signs a plugin into a `.kpkg`.
+    Pack {
+        /// The plugin directory (holding manifest.toml and optionally data/).
+        dir: PathBuf,
+        /// The signing key (PKCS#8 PEM, from `kefu keys generate`).
+        #[arg(long)]
+        key: PathBuf,
+        /// The built component (default: DIR/target/wasm32-wasip2/release/<crate>.wasm).
+        #[arg(long)]
+        component: Option<PathBuf>,
+        /// The output file (default: <id>-<version>.kpkg).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Checks a package offline: structure, hashes, signature, and trust if keys are given.
+    Verify {
+        file: PathBuf,
+        /// A trusted public key (`ed25519:…`); repeat for several.
+        #[arg(long = "trusted-key")]
+        trusted_keys: Vec<String>,
+    },
+    /// Runs a plugin through the real sandboxed runtime on sample messages (JSON Lines).
+    Run {
+        package: PathBuf,
+        /// Samples: one JSON object a line (`{"text": …}`; see the SDK README).
+        #[arg(long)]
+        input: PathBuf,
+        /// The plugin configuration as JSON (validated against its schema).
+        #[arg(long)]
+        config: Option<String>,
+    },
+    /// Installs a package on the server.
+    Install { file: PathBuf },
+    /// Lists installed plugins (or a tenant's, with --tenant).
+    List {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Enables a plugin for a tenant.
+    Enable {
+        id: String,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Disables a plugin for a tenant.
+    Disable {
+        id: String,
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Sets a tenant's configuration of a plugin (JSON).
+    Config {
+        id: String,
+        #[arg(long)]
+        tenant: String,
+        /// The configuration as JSON.
+        #[arg(long)]
+        set: String,
+    },
+    /// Moves a tenant to another version (default: the newest installed).
+    Upgrade {
+        id: String,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Returns a tenant to the version before the last upgrade.
+    Rollback {
+        id: String,
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Removes an installed version that no tenant uses.
+    Remove {
+        id: String,
+        #[arg(long)]
+        version: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCmd {
+    /// Generates an ed25519 signing key: OUT (private, PKCS#8 PEM) and OUT.pub.
+    Generate {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Runs a parsed command (other than `serve`, which `main` handles).
+pub async fn dispatch(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(_) => unreachable!("main runs serve"),
+        Command::Keys { cmd } => match cmd {
+            KeysCmd::Generate { out } => dev::generate_keys(&out),
+        },
+        Command::Tenant { remote, cmd } => {
+            let c = Client::new(&remote)?;
+            match cmd {
+                TenantCmd::Create { id, name, timezone } => {
+                    c.post("/v1/tenants", serde_json::json!({"id": id, "name": name, "timezone": timezone}))
+                        .await
+                }
+                TenantCmd::List => c.get("/v1/tenants").await,
+            }
+        }
+        Command::Addon { remote, cmd } => {
+            let c = Client::new(&remote)?;
+            match cmd {
+                AddonCmd::List => c.get("/v1/addons").await,
+            }
+        }
+        Command::Subscription { remote, cmd } => {
+            let c = Client::new(&remote)?;
+            match cmd {
+                SubscriptionCmd::Add { tenant, addon } => {
+                    c.post(
+                        &format!("/v1/tenants/{tenant}/subscriptions"),
+                        serde_json::json!({"addon": addon}),
+                    )
+                    .await
+                }
+                SubscriptionCmd::Cancel { tenant, addon } => {
+                    c.delete(&format!("/v1/tenants/{tenant}/subscriptions/{addon}"))
+                        .await
+                }
+                SubscriptionCmd::List { tenant } => {
+                    c.get(&format!("/v1/tenants/{tenant}/subscriptions")).await
+                }
+            }
+        }
+        Command::Usage {
+            remote,
+            tenant,
+            from,
+            to,
+        } => {
+            let c = Client::new(&remote)?;
+            let mut q = Vec::new();
+            if let Some(f) = from {
+                q.push(format!("from={f}"));
+            }
+            if let Some(t) = to {
+                q.push(format!("to={t}"));
+            }
+            c.get(&format!("/v1/tenants/{tenant}/usage?{}", q.join("&")))
+                .await
+        }
+        Command::Send {
+            remote,
+            tenant,
+            channel,
+            customer,
+            text,
+        } => {
+            let c = Client::new(&remote)?;
+            c.post(
+                &format!("/v1/tenants/{tenant}/messages"),
+                serde_json::json!({"channel": channel, "customer_id": customer, "text": text}),
+            )
+            .await
+        }
+        Command::Plugin { remote, cmd } => plugin(remote, cmd).await,
+    }
+}
+
+async fn plugin(remote: Remote, cmd: PluginCmd) -> anyhow::Result<()> {
+    match cmd {
+        PluginCmd::New { name, dir, sdk_path } => dev::scaffold(&name, &dir, sdk_path),
+        PluginCmd::Pack {
+            dir,
+            key,
+            component,
+            out,
+        } => dev::pack(&dir, &key, component, out),
+        PluginCmd::Verify { file, trusted_keys } => dev::verify(&file, &trusted_keys),
+        PluginCmd::Run {
+            package,
+            input,
+            config,
+        } => {
+            // Plugins run synchronously, as in the server: on a blocking thread.
+            tokio::task::spawn_blocking(move || {
+                dev::run_samples(&package, &input, config.as_deref())
+            })
+            .await?
+        }
+        PluginCmd::Install { file } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            Client::new(&remote)?.post_bytes("/v1/plugins", bytes).await
+        }
+        PluginCmd::List { tenant } => {
+            let c = Client::new(&remote)?;
+            match tenant {
+                Some(t) => c.get(&format!("/v1/tenants/{t}/plugins")).await,
+                None => c.get("/v1/plugins").await,
+            }
+        }
+        PluginCmd::Enable {
+            id,
+            tenant,
+            version,
+        } => {
+            Client::new(&remote)?
+                .post(
+                    &format!("/v1/tenants/{tenant}/plugins/{id}/enable"),
+                    serde_json::json!({"version": version}),
+                )
+                .await
+        }
+        PluginCmd::Disable { id, tenant } => {
+            Client::new(&remote)?
+                .post(
+                    &format!("/v1/tenants/{tenant}/plugins/{id}/disable"),
+                    serde_json::json!({}),
+                )
+                .await
+        }
+        PluginCmd::Config { id, tenant, set } => {
+            let value: serde_json::Value = serde_json::from_str(&set)
+                .map_err(|e| anyhow::anyhow!("--set is not valid JSON: {e}"))?;
+            Client::new(&remote)?
+                .put(&format!("/v1/tenants/{tenant}/plugins/{id}/config"), value)
+                .await
+        }
+        PluginCmd::Upgrade {
+            id,
+            tenant,
+            version,
+        } => {
+            Client::new(&remote)?
+                .post(
+                    &format!("/v1/tenants/{tenant}/plugins/{id}/upgrade"),
+                    serde_json::json!({"version": version}),
+                )
+                .await
+        }
+        PluginCmd::Rollback { id, tenant } => {
+            Client::new(&remote)?
+                .post(
+                    &format!("/v1/tenants/{tenant}/plugins/{id}/rollback"),
+                    serde_json::json!({}),
+                )
+                .await
+        }
+        PluginCmd::Remove { id, version } => {
+            Client::new(&remote)?
+                .delete(&format!("/v1/plugins/{id}/versions/{version}"))
+                .await
+        }
+    }
+}

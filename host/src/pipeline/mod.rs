@@ -240,7 +240,8 @@ fn sentiment_name(s: Sentiment) -> &'static str {
     }
 }
 
-fn output_json(output: &HookOutput) -> serde_json::Value {
+/// A hook's result as JSON (for stored explanations and the plugin harness).
+pub fn output_json(output: &HookOutput) -> serde_json::Value {
     use serde_json::json;
     let fields = |f: &[Field]| -> serde_json::Value {
         f.iter()

@@ -19,6 +19,7 @@ mod host_config;
 mod host_kv;
 mod host_log;
 mod instance;
+mod memory_kv;
 mod pool;
 mod state;
 
@@ -32,6 +33,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
 pub use instance::{CallReport, HookCall, HookOutput, Instance, Outcome};
+pub use memory_kv::MemoryKv;
 pub use pool::{InstancePool, PoolStats};
 use state::PluginState;
 
