@@ -80,7 +80,8 @@ impl Client {
         self.send(self.request(Method::DELETE, path)).await
     }
     pub async fn post(&self, path: &str, body: serde_json::Value) -> anyhow::Result<()> {
-        self.send(self.request(Method::POST, path).json(&body)).await
+        self.send(self.request(Method::POST, path).json(&body))
+            .await
     }
     pub async fn put(&self, path: &str, body: serde_json::Value) -> anyhow::Result<()> {
         self.send(self.request(Method::PUT, path).json(&body)).await

@@ -28,7 +28,11 @@ pub fn generate_keys(out: &Path) -> anyhow::Result<()> {
     std::fs::write(&pub_path, format!("{public}\n"))
         .with_context(|| format!("cannot write {}", pub_path.display()))?;
     println!("private key: {} (keep it secret)", out.display());
-    println!("public key:  {} ({})", pub_path.display(), key_id(&key.verifying_key()));
+    println!(
+        "public key:  {} ({})",
+        pub_path.display(),
+        key_id(&key.verifying_key())
+    );
     println!("{public}");
     println!("trust it on a server with --trusted-key {public}");
     Ok(())
@@ -46,14 +50,20 @@ fn crate_name(dir: &Path) -> Option<String> {
 
 /// Where cargo put the component of the crate in `dir`.
 fn find_component(dir: &Path) -> anyhow::Result<PathBuf> {
-    let name = crate_name(dir)
-        .with_context(|| format!("no [package] name in {}/Cargo.toml; pass --component", dir.display()))?;
+    let name = crate_name(dir).with_context(|| {
+        format!(
+            "no [package] name in {}/Cargo.toml; pass --component",
+            dir.display()
+        )
+    })?;
     let mut roots = vec![dir.join("target"), dir.join("../target")];
     if let Ok(t) = std::env::var("CARGO_TARGET_DIR") {
         roots.insert(0, PathBuf::from(t));
     }
     for root in &roots {
-        let p = root.join("wasm32-wasip2/release").join(format!("{name}.wasm"));
+        let p = root
+            .join("wasm32-wasip2/release")
+            .join(format!("{name}.wasm"));
         if p.is_file() {
             return Ok(p);
         }
@@ -115,10 +125,18 @@ pub fn verify(file: &Path, trusted: &[String]) -> anyhow::Result<()> {
     println!("  contract  {}", m.contract);
     println!(
         "  hooks     {}",
-        m.hooks.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")
+        m.hooks
+            .iter()
+            .map(|h| h.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     println!("  add-on    {}", m.addon.as_deref().unwrap_or("(free)"));
-    println!("  signed by {} ({})", pkg.key_id, format_public_key(&pkg.public_key));
+    println!(
+        "  signed by {} ({})",
+        pkg.key_id,
+        format_public_key(&pkg.public_key)
+    );
     println!("  sha256    {}", pkg.sha256);
     println!("  data      {} file(s)", pkg.data.len());
     if trusted.is_empty() {
@@ -222,7 +240,10 @@ pub fn run_samples(package_path: &Path, input: &Path, config: Option<&str>) -> a
         None => pkg.manifest.default_config(),
     };
     if let Err(errors) = pkg.manifest.validate_config(&config) {
-        bail!("configuration does not match the plugin's schema: {}", errors.join("; "));
+        bail!(
+            "configuration does not match the plugin's schema: {}",
+            errors.join("; ")
+        );
     }
     let work = tempfile::tempdir()?;
     let data_dir = work.path().join("data");
@@ -264,7 +285,10 @@ pub fn run_samples(package_path: &Path, input: &Path, config: Option<&str>) -> a
         let sample: Sample = serde_json::from_str(&line)
             .with_context(|| format!("{}:{}: not a sample", input.display(), n + 1))?;
         let ts = sample.timestamp.unwrap_or(1_700_000_000_000);
-        let customer_id = sample.customer_id.clone().unwrap_or_else(|| "sample-customer".into());
+        let customer_id = sample
+            .customer_id
+            .clone()
+            .unwrap_or_else(|| "sample-customer".into());
         let customer = customer_of(&customer_id, &sample.customer);
         let mut results = serde_json::Map::new();
         let mut record = |hook: Hook, report: crate::runtime::CallReport| {
@@ -286,7 +310,13 @@ pub fn run_samples(package_path: &Path, input: &Path, config: Option<&str>) -> a
         if let Some(session) = &sample.session {
             if plugin.has_hook(Hook::Inspect) {
                 let s = session_of(session, ts)?;
-                let r = pool.call(&plugin, "local", HookCall::Inspect(s, customer.clone()), ts, config.clone());
+                let r = pool.call(
+                    &plugin,
+                    "local",
+                    HookCall::Inspect(s, customer.clone()),
+                    ts,
+                    config.clone(),
+                );
                 record(Hook::Inspect, r);
             }
         }
@@ -310,7 +340,12 @@ pub fn run_samples(package_path: &Path, input: &Path, config: Option<&str>) -> a
                 intents: Vec::new(),
                 annotations: Vec::new(),
             };
-            for hook in [Hook::Preprocess, Hook::Classify, Hook::Analyze, Hook::Respond] {
+            for hook in [
+                Hook::Preprocess,
+                Hook::Classify,
+                Hook::Analyze,
+                Hook::Respond,
+            ] {
                 if !plugin.has_hook(hook) {
                     continue;
                 }
@@ -390,7 +425,10 @@ pub fn scaffold(name: &str, parent: &Path, sdk_path: Option<PathBuf>) -> anyhow:
         None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../plugin-sdk")),
     };
     let sdk = sdk.canonicalize().with_context(|| {
-        format!("the plugin SDK is not at {}; pass --sdk-path", sdk.display())
+        format!(
+            "the plugin SDK is not at {}; pass --sdk-path",
+            sdk.display()
+        )
     })?;
     let dir = parent.join(name);
     if dir.exists() {
@@ -453,7 +491,10 @@ additionalProperties = false
             ),
         ),
         ("src/lib.rs", SCAFFOLD_LIB.to_owned()),
-        ("data/replies.txt", "营业时间 = 我们每天 9:00-21:00 营业。\n".to_owned()),
+        (
+            "data/replies.txt",
+            "营业时间 = 我们每天 9:00-21:00 营业。\n".to_owned(),
+        ),
         (
             "samples.jsonl",
             "{\"text\": \"你好\"}\n{\"text\": \"你们营业时间是几点？\"}\n".to_owned(),
@@ -469,6 +510,9 @@ additionalProperties = false
         std::fs::write(dir.join(path), text)?;
     }
     println!("created {}", dir.display());
-    println!("next: cd {} && cargo build --release && kefu plugin pack . --key KEY", dir.display());
+    println!(
+        "next: cd {} && cargo build --release && kefu plugin pack . --key KEY",
+        dir.display()
+    );
     Ok(())
 }

@@ -13,7 +13,11 @@ use crate::config::ServeArgs;
 use client::Client;
 
 #[derive(Parser, Debug)]
-#[command(name = "kefu", version, about = "Kefu: multi-tenant customer service with sandboxed wasm add-ons")]
+#[command(
+    name = "kefu",
+    version,
+    about = "Kefu: multi-tenant customer service with sandboxed wasm add-ons"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -23,7 +27,12 @@ pub struct Cli {
 #[derive(clap::Args, Debug, Clone)]
 pub struct Remote {
     /// The server's base URL.
-    #[arg(long, env = "KEFU_SERVER", default_value = "http://127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "KEFU_SERVER",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
     pub server: String,
     /// The operator or tenant API key (default: `./data/operator.key` when present).
     #[arg(long, env = "KEFU_API_KEY", global = true, hide_env_values = true)]
@@ -253,8 +262,11 @@ pub async fn dispatch(command: Command) -> anyhow::Result<()> {
             let c = Client::new(&remote)?;
             match cmd {
                 TenantCmd::Create { id, name, timezone } => {
-                    c.post("/v1/tenants", serde_json::json!({"id": id, "name": name, "timezone": timezone}))
-                        .await
+                    c.post(
+                        "/v1/tenants",
+                        serde_json::json!({"id": id, "name": name, "timezone": timezone}),
+                    )
+                    .await
                 }
                 TenantCmd::List => c.get("/v1/tenants").await,
             }
@@ -321,7 +333,11 @@ pub async fn dispatch(command: Command) -> anyhow::Result<()> {
 
 async fn plugin(remote: Remote, cmd: PluginCmd) -> anyhow::Result<()> {
     match cmd {
-        PluginCmd::New { name, dir, sdk_path } => dev::scaffold(&name, &dir, sdk_path),
+        PluginCmd::New {
+            name,
+            dir,
+            sdk_path,
+        } => dev::scaffold(&name, &dir, sdk_path),
         PluginCmd::Pack {
             dir,
             key,

@@ -15,7 +15,7 @@ type Op = (
 
 fn ops() -> Vec<Op> {
     let tenant_body = json!({"type": "object", "required": ["id", "name"], "additionalProperties": false,
-        "properties": {"id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}$"},
+        "properties": {"id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"},
                        "name": {"type": "string"}, "timezone": {"type": "string", "default": "Asia/Shanghai"}}});
     let version_body = json!({"type": "object", "additionalProperties": false,
         "properties": {"version": {"type": "string"}}});

@@ -40,7 +40,7 @@ pub struct TenantWithKey {
 
 /// Tenant ids appear in URLs and channel callbacks: lower-case letters, digits and dashes.
 pub fn valid_tenant_id(id: &str) -> bool {
-    (2..=63).contains(&id.len())
+    (1..=63).contains(&id.len())
         && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && id
             .chars()
@@ -65,7 +65,7 @@ async fn create_tenant(
     if !valid_tenant_id(&body.id) {
         return Err(ApiError::bad_request(
             "invalid_tenant_id",
-            "tenant id must be 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit",
+            "tenant id must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit",
         ));
     }
     if body.name.trim().is_empty() || body.name.len() > 200 {

@@ -28,7 +28,13 @@ impl KvBackend for MemoryKv {
         Ok(self.with(scope, |m| m.get(key).cloned()))
     }
 
-    fn set(&self, scope: &PluginScope, key: &str, value: &[u8], quota: u64) -> Result<(), KvFailure> {
+    fn set(
+        &self,
+        scope: &PluginScope,
+        key: &str,
+        value: &[u8],
+        quota: u64,
+    ) -> Result<(), KvFailure> {
         self.with(scope, |m| {
             let others: usize = m
                 .iter()
@@ -48,7 +54,12 @@ impl KvBackend for MemoryKv {
         Ok(())
     }
 
-    fn list_keys(&self, scope: &PluginScope, prefix: &str, limit: usize) -> Result<Vec<String>, KvFailure> {
+    fn list_keys(
+        &self,
+        scope: &PluginScope,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, KvFailure> {
         Ok(self.with(scope, |m| {
             m.keys()
                 .filter(|k| k.starts_with(prefix))

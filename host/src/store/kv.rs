@@ -48,7 +48,8 @@ impl Store {
     }
 
     /// Writes a value unless the scope's total size would exceed `quota`. The check and the
-    /// write are one transaction, so concurrent writers cannot both slip under the quota.
+    /// write are one statement (SQLite serialises writers; PostgreSQL also takes a per-scope
+    /// advisory lock), so concurrent writers cannot both slip under the quota.
     pub async fn kv_set(
         &self,
         scope: &PluginScope,
@@ -56,30 +57,19 @@ impl Store {
         value: &[u8],
         quota: u64,
     ) -> Result<bool, StoreError> {
+        let size = (key.len() + value.len()) as i64;
         let mut tx = self.pool().begin().await?;
         if self.backend() == super::Backend::Postgres {
-            // Serialise writers of one scope.
             sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
                 .bind(format!("{}\u{1f}{}", scope.tenant, scope.plugin))
                 .execute(&mut *tx)
                 .await?;
         }
-        let row = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS total FROM plugin_kv \
-             WHERE tenant_id = $1 AND plugin_id = $2 AND key <> $3",
-        )
-        .bind(&scope.tenant)
-        .bind(&scope.plugin)
-        .bind(key)
-        .fetch_one(&mut *tx)
-        .await?;
-        let others: i64 = row.try_get("total")?;
-        let size = (key.len() + value.len()) as i64;
-        if (others + size) as u64 > quota {
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO plugin_kv (tenant_id, plugin_id, key, value, size) VALUES ($1, $2, $3, $4, $5) \
+        let res = sqlx::query(
+            "INSERT INTO plugin_kv (tenant_id, plugin_id, key, value, size) \
+             SELECT $1, $2, $3, $4, $5 WHERE \
+             (SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM plugin_kv \
+              WHERE tenant_id = $6 AND plugin_id = $7 AND key <> $8) + $9 <= $10 \
              ON CONFLICT (tenant_id, plugin_id, key) DO UPDATE SET value = excluded.value, size = excluded.size",
         )
         .bind(&scope.tenant)
@@ -87,10 +77,15 @@ impl Store {
         .bind(key)
         .bind(value)
         .bind(size)
+        .bind(&scope.tenant)
+        .bind(&scope.plugin)
+        .bind(key)
+        .bind(size)
+        .bind(i64::try_from(quota).unwrap_or(i64::MAX))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(res.rows_affected() > 0)
     }
 
     pub async fn kv_delete(&self, scope: &PluginScope, key: &str) -> Result<(), StoreError> {

@@ -186,19 +186,6 @@ impl Store {
         if !self.addon_exists(addon_id).await? {
             return Err(StoreError::NotFound(format!("add-on {addon_id}")));
         }
-        let mut tx = self.pool().begin().await?;
-        let active = sqlx::query(
-            "SELECT id FROM subscriptions WHERE tenant_id = $1 AND addon_id = $2 AND status = 'active'",
-        )
-        .bind(tenant_id)
-        .bind(addon_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if active.is_some() {
-            return Err(StoreError::Conflict(format!(
-                "tenant {tenant_id} already has an active subscription to {addon_id}"
-            )));
-        }
         let sub = Subscription {
             id: uuid::Uuid::new_v4().to_string(),
             tenant_id: tenant_id.to_owned(),
@@ -207,18 +194,26 @@ impl Store {
             started_at: now_ms(),
             cancelled_at: None,
         };
-        sqlx::query(
+        // One statement, so two concurrent subscribes cannot both succeed.
+        let res = sqlx::query(
             "INSERT INTO subscriptions (id, tenant_id, addon_id, status, started_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+             SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM subscriptions \
+             WHERE tenant_id = $6 AND addon_id = $7 AND status = 'active')",
         )
         .bind(&sub.id)
         .bind(&sub.tenant_id)
         .bind(&sub.addon_id)
         .bind(&sub.status)
         .bind(sub.started_at)
-        .execute(&mut *tx)
+        .bind(tenant_id)
+        .bind(addon_id)
+        .execute(self.pool())
         .await?;
-        tx.commit().await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "tenant {tenant_id} already has an active subscription to {addon_id}"
+            )));
+        }
         Ok(sub)
     }
 
