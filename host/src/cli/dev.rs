@@ -307,18 +307,18 @@ pub fn run_samples(package_path: &Path, input: &Path, config: Option<&str>) -> a
             );
             report.output
         };
-        if let Some(session) = &sample.session {
-            if plugin.has_hook(Hook::Inspect) {
-                let s = session_of(session, ts)?;
-                let r = pool.call(
-                    &plugin,
-                    "local",
-                    HookCall::Inspect(s, customer.clone()),
-                    ts,
-                    config.clone(),
-                );
-                record(Hook::Inspect, r);
-            }
+        if let Some(session) = &sample.session
+            && plugin.has_hook(Hook::Inspect)
+        {
+            let s = session_of(session, ts)?;
+            let r = pool.call(
+                &plugin,
+                "local",
+                HookCall::Inspect(s, customer.clone()),
+                ts,
+                config.clone(),
+            );
+            record(Hook::Inspect, r);
         }
         if let Some(text) = &sample.text {
             let mut ctx = Context {
