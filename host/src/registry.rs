@@ -80,6 +80,8 @@ pub struct Registry {
     pool: InstancePool,
     config: RegistryConfig,
     loaded: Mutex<HashMap<(String, String), Arc<LoadedPlugin>>>,
+    /// Manifests of installed versions: reading one from its package means verifying it.
+    manifests: Mutex<HashMap<(String, String), Arc<Manifest>>>,
     tenants: RwLock<HashMap<String, Arc<TenantPlugins>>>,
 }
 
@@ -90,6 +92,7 @@ impl Registry {
             pool,
             config,
             loaded: Mutex::default(),
+            manifests: Mutex::default(),
             tenants: RwLock::default(),
         }
     }
@@ -218,9 +221,21 @@ impl Registry {
         &self,
         plugin_id: &str,
         version: &str,
-    ) -> Result<Manifest, RegistryError> {
+    ) -> Result<Arc<Manifest>, RegistryError> {
+        let key = (plugin_id.to_owned(), version.to_owned());
+        if let Some(m) = self.lock_manifests().get(&key) {
+            return Ok(m.clone());
+        }
         let bytes = self.store.plugin_package(plugin_id, version).await?;
-        Ok(Package::read(&bytes, &self.config.read_limits)?.manifest)
+        let manifest = Arc::new(Package::read(&bytes, &self.config.read_limits)?.manifest);
+        self.lock_manifests().insert(key, manifest.clone());
+        Ok(manifest)
+    }
+
+    fn lock_manifests(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<(String, String), Arc<Manifest>>> {
+        self.manifests.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The newest installed version of a plugin.
@@ -398,8 +413,9 @@ impl Registry {
     /// Removes an installed version that no tenant uses.
     pub async fn remove(&self, plugin_id: &str, version: &str) -> Result<(), RegistryError> {
         self.store.delete_plugin_version(plugin_id, version).await?;
-        self.lock_loaded()
-            .remove(&(plugin_id.to_owned(), version.to_owned()));
+        let key = (plugin_id.to_owned(), version.to_owned());
+        self.lock_loaded().remove(&key);
+        self.lock_manifests().remove(&key);
         self.pool.forget_plugin(&format!("{plugin_id}@{version}"));
         Ok(())
     }

@@ -379,3 +379,44 @@ fn start_epoch_ticker(engine: &Engine) {
 fn ticks_for(ms: u64) -> u64 {
     (ms / EPOCH_TICK.as_millis() as u64).max(1) + 1
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_can_only_narrow_the_operators_limits() {
+        let ops = Limits::default();
+        let asked = RequestedLimits {
+            fuel: Some(1_000),
+            memory_mb: Some(100_000),
+            timeout_ms: Some(50),
+            output_kb: None,
+            kv_quota_kb: Some(64),
+        };
+        let got = ops.narrowed(&asked);
+        assert_eq!(got.fuel, 1_000);
+        assert_eq!(
+            got.memory_bytes, ops.memory_bytes,
+            "asking for more memory gets the default"
+        );
+        assert_eq!(got.timeout_ms, 50);
+        assert_eq!(got.output_bytes, ops.output_bytes);
+        assert_eq!(got.kv_quota_bytes, 64 * 1024);
+        let huge = RequestedLimits {
+            memory_mb: Some(u64::MAX),
+            ..Default::default()
+        };
+        assert_eq!(
+            ops.narrowed(&huge).memory_bytes,
+            ops.memory_bytes,
+            "no overflow"
+        );
+    }
+
+    #[test]
+    fn deadlines_round_up_to_whole_epoch_ticks() {
+        assert_eq!(ticks_for(0), 2);
+        assert_eq!(ticks_for(100), 101);
+    }
+}
