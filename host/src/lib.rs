@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
+use crate::channels::Channels;
 use crate::config::Config;
 use crate::http::{AppState, BodyLimits};
 use crate::metering::Meter;
@@ -121,14 +122,22 @@ impl App {
             },
         ));
         let meter = Meter::start(store.clone());
-        let state = AppState {
+        let pipeline = Pipeline {
             store: store.clone(),
             registry: registry.clone(),
-            pipeline: Pipeline {
-                store,
-                registry,
-                meter: meter.clone(),
-            },
+            meter: meter.clone(),
+        };
+        let channels = Channels::start(store.clone(), pipeline.clone());
+        let outbox_http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .context("cannot build the outbox HTTP client")?;
+        tokio::spawn(channels::outbox::run(channels.clone(), outbox_http));
+        let state = AppState {
+            store,
+            registry,
+            pipeline,
+            channels,
             meter,
             operator_key_hash: http::auth::hash_key(&operator_key),
             started: Instant::now(),
@@ -171,6 +180,13 @@ impl App {
         }
         if config.demo {
             self.seed_demo(config).await?;
+        }
+        let recovered = self.state.channels.recover().await?;
+        if recovered > 0 {
+            tracing::info!(
+                recovered,
+                "finished inbound messages left over from the last run"
+            );
         }
         let registry = self.state.registry.clone();
         let rows = self.state.store.all_tenant_plugins().await?;

@@ -327,3 +327,132 @@ pub fn plugin_variant(dir: &Path, edit: impl FnOnce(String) -> String) -> tempfi
     }
     out
 }
+
+/// A local stand-in for WeChat's and WeCom's API servers, speaking their documented protocol:
+/// access tokens from `/cgi-bin/token` (Official Account) and `/cgi-bin/gettoken` (WeCom), and
+/// replies to `/cgi-bin/message/custom/send` and `/cgi-bin/message/send`. A send with a token
+/// other than the last one issued is refused with 40001, as WeChat does after a refresh.
+pub mod wechat_api {
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+
+    use axum::extract::{Query, State};
+    use axum::routing::{get, post};
+    use axum::{Json, Router};
+    use serde_json::{Value, json};
+
+    /// One request the mock received.
+    #[derive(Clone, Debug)]
+    pub struct Received {
+        pub path: String,
+        pub query: std::collections::HashMap<String, String>,
+        pub body: Value,
+    }
+
+    #[derive(Default)]
+    pub struct MockState {
+        pub received: Vec<Received>,
+        pub tokens_issued: u32,
+        /// Answers for the next sends, in order; `{"errcode":0}` when empty.
+        pub scripted: VecDeque<Value>,
+        /// Expire every issued token once (the next send gets 40001).
+        pub expire_next_token: bool,
+    }
+
+    #[derive(Clone)]
+    pub struct WechatApi {
+        pub base: String,
+        pub state: Arc<Mutex<MockState>>,
+    }
+
+    type Q = Query<std::collections::HashMap<String, String>>;
+
+    async fn token(State(s): State<Arc<Mutex<MockState>>>, Query(q): Q) -> Json<Value> {
+        let mut st = s.lock().unwrap();
+        st.received.push(Received {
+            path: "token".into(),
+            query: q.clone(),
+            body: Value::Null,
+        });
+        let ok = q
+            .get("appid")
+            .or(q.get("corpid"))
+            .is_some_and(|v| !v.is_empty())
+            && q.get("secret")
+                .or(q.get("corpsecret"))
+                .is_some_and(|v| v == "app-secret");
+        if !ok {
+            return Json(json!({"errcode": 40125, "errmsg": "invalid appsecret"}));
+        }
+        st.tokens_issued += 1;
+        Json(json!({"access_token": format!("TOKEN-{}", st.tokens_issued), "expires_in": 7200}))
+    }
+
+    async fn send(
+        State(s): State<Arc<Mutex<MockState>>>,
+        Query(q): Q,
+        Json(body): Json<Value>,
+    ) -> Json<Value> {
+        let mut st = s.lock().unwrap();
+        st.received.push(Received {
+            path: "send".into(),
+            query: q.clone(),
+            body,
+        });
+        let current = format!("TOKEN-{}", st.tokens_issued);
+        if st.expire_next_token {
+            st.expire_next_token = false;
+            return Json(json!({"errcode": 42001, "errmsg": "access_token expired"}));
+        }
+        if q.get("access_token") != Some(&current) {
+            return Json(
+                json!({"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}),
+            );
+        }
+        Json(
+            st.scripted
+                .pop_front()
+                .unwrap_or(json!({"errcode": 0, "errmsg": "ok"})),
+        )
+    }
+
+    impl WechatApi {
+        pub async fn start() -> WechatApi {
+            let state = Arc::new(Mutex::new(MockState::default()));
+            let app = Router::new()
+                .route("/cgi-bin/token", get(token))
+                .route("/cgi-bin/gettoken", get(token))
+                .route("/cgi-bin/message/custom/send", post(send))
+                .route("/cgi-bin/message/send", post(send))
+                .with_state(state.clone());
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base = format!("http://{}", listener.local_addr().unwrap());
+            tokio::spawn(async move { axum::serve(listener, app).await });
+            WechatApi { base, state }
+        }
+
+        /// Sends received so far.
+        pub fn sends(&self) -> Vec<Received> {
+            self.state
+                .lock()
+                .unwrap()
+                .received
+                .iter()
+                .filter(|r| r.path == "send")
+                .cloned()
+                .collect()
+        }
+
+        /// Waits until `n` sends arrived (or panics after 10 s).
+        pub async fn wait_for_sends(&self, n: usize) -> Vec<Received> {
+            for _ in 0..400 {
+                let s = self.sends();
+                if s.len() >= n {
+                    return s;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            panic!("expected {n} sends, got {:?}", self.sends());
+        }
+    }
+}

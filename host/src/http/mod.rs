@@ -3,6 +3,8 @@
 
 mod addons;
 pub mod auth;
+mod callbacks;
+mod channels;
 pub mod error;
 mod messages;
 mod metrics;
@@ -21,6 +23,7 @@ use axum::response::Response;
 use axum::routing::get;
 use tracing::Instrument;
 
+use crate::channels::Channels;
 use crate::metering::Meter;
 use crate::pipeline::Pipeline;
 use crate::registry::Registry;
@@ -36,6 +39,7 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub pipeline: Pipeline,
     pub meter: Meter,
+    pub channels: Arc<Channels>,
     /// SHA-256 (hex) of the operator key.
     pub operator_key_hash: String,
     pub started: Instant,
@@ -60,8 +64,10 @@ pub fn router(state: AppState, limits: BodyLimits) -> Router {
         .merge(addons::router())
         .merge(messages::router())
         .merge(usage::router())
+        .merge(channels::router())
         .layer(DefaultBodyLimit::max(limits.json_bytes))
         .merge(plugins::router(limits.package_bytes))
+        .merge(callbacks::router())
         .layer(middleware::from_fn(log_failures))
         .with_state(state)
 }

@@ -5,6 +5,7 @@
 //! (`migrations/sqlite`, `migrations/postgres`). Times are unix milliseconds in `BIGINT`s and
 //! booleans are `0/1` so every value maps the same way on both.
 
+mod channels;
 mod kv;
 mod messages;
 mod metering;
@@ -17,6 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use channels::{AttemptRow, ChannelRow, InboundRow, OutboxRow, Stored};
 pub use kv::DbKv;
 pub use messages::StoredMessage;
 pub use metering::{CallRecord, UsageRow};

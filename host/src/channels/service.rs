@@ -1,0 +1,494 @@
+//! Ingestion: every channel's messages go through [`Channels::accept`], which
+//!
+//! 1. stores the message **before** anything is acknowledged — in batches (group commit: one
+//!    transaction for all messages that arrived while the previous batch was being written),
+//!    unique per (channel, dedup key), so a retry of a stored message is recognised;
+//! 2. runs the pipeline once per message, in a task of its own, so it finishes even when the
+//!    HTTP request has been answered;
+//! 3. waits for the answer up to the channel's reply budget (default 4 s, under WeChat's 5 s):
+//!    in time, the reply goes back passively; otherwise the request is acknowledged at once and
+//!    the reply, when it comes, goes to the outbox;
+//! 4. answers a duplicate with the same reply — also while the first is still in flight — and
+//!    never delivers one reply twice (passively *and* through the outbox).
+//!
+//! Messages stored but never finished (the process stopped mid-flight) are picked up again at
+//! start ([`Channels::recover`]) and their replies delivered through the outbox.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use super::wechat::MsgCrypt;
+use crate::pipeline::{CustomerInfo, InboundMessage, Pipeline};
+use crate::store::{ChannelRow, InboundRow, OutboxRow, Store, StoreError, Stored, now_ms};
+
+/// What kind of channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChannelKind {
+    WechatOa,
+    Wecom,
+    Webhook,
+}
+
+impl ChannelKind {
+    pub fn parse(s: &str) -> Option<ChannelKind> {
+        match s {
+            "wechat-oa" => Some(ChannelKind::WechatOa),
+            "wecom" => Some(ChannelKind::Wecom),
+            "webhook" => Some(ChannelKind::Webhook),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::WechatOa => "wechat-oa",
+            ChannelKind::Wecom => "wecom",
+            ChannelKind::Webhook => "webhook",
+        }
+    }
+}
+
+/// Per-channel settings (the `settings` JSON of a channel), all with defaults.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChannelSettings {
+    /// Base URL of the channel's API (WeChat: `https://api.weixin.qq.com`, WeCom:
+    /// `https://qyapi.weixin.qq.com`); tests point it at a local server.
+    pub api_base: String,
+    /// How long a callback waits for the pipeline before answering `success` and sending the
+    /// reply through the outbox.
+    pub reply_budget_ms: u64,
+    /// How long after a customer's last message replies may still be sent (WeChat: 48 h).
+    pub window_hours: u64,
+    /// Most replies sent through the outbox per customer message window (WeChat: 5).
+    pub quota: u32,
+    /// How far a request's timestamp may be from now.
+    pub max_clock_skew_secs: i64,
+    /// Delivery attempts before an outbox message is given up.
+    pub max_attempts: u32,
+}
+
+impl ChannelSettings {
+    pub fn defaults_for(kind: ChannelKind) -> ChannelSettings {
+        ChannelSettings {
+            api_base: match kind {
+                ChannelKind::WechatOa => "https://api.weixin.qq.com".into(),
+                ChannelKind::Wecom => "https://qyapi.weixin.qq.com".into(),
+                ChannelKind::Webhook => String::new(),
+            },
+            ..ChannelSettings::default()
+        }
+    }
+}
+
+impl Default for ChannelSettings {
+    fn default() -> Self {
+        ChannelSettings {
+            api_base: "https://api.weixin.qq.com".into(),
+            reply_budget_ms: 4_000,
+            window_hours: 48,
+            quota: 5,
+            max_clock_skew_secs: 300,
+            max_attempts: 8,
+        }
+    }
+}
+
+/// A channel ready to serve: its row, kind, settings and crypto.
+pub struct ChannelRuntime {
+    pub row: ChannelRow,
+    pub kind: ChannelKind,
+    pub settings: ChannelSettings,
+    /// The AES envelope (WeChat safe mode, WeCom).
+    pub crypt: Option<MsgCrypt>,
+}
+
+impl ChannelRuntime {
+    pub fn build(row: ChannelRow) -> Result<ChannelRuntime, String> {
+        let kind =
+            ChannelKind::parse(&row.kind).ok_or_else(|| format!("unknown kind {}", row.kind))?;
+        let mut settings: ChannelSettings = serde_json::from_value(row.settings.clone())
+            .map_err(|e| format!("invalid settings: {e}"))?;
+        if settings.api_base.is_empty() {
+            settings.api_base = ChannelSettings::defaults_for(kind).api_base;
+        }
+        let crypt = match (&row.token, &row.aes_key) {
+            (Some(token), Some(key)) if kind != ChannelKind::Webhook => Some(
+                MsgCrypt::from_encoding_aes_keys(
+                    token.clone(),
+                    key,
+                    row.aes_key_previous.as_deref(),
+                    row.app_id.clone().unwrap_or_default(),
+                )
+                .map_err(|e| format!("invalid EncodingAESKey: {e}"))?,
+            ),
+            _ => None,
+        };
+        Ok(ChannelRuntime {
+            row,
+            kind,
+            settings,
+            crypt,
+        })
+    }
+}
+
+/// The pipeline's answer to a message, as a channel delivers it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ChannelReply {
+    pub text: String,
+}
+
+/// What a callback should answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Answer {
+    /// Reply passively with this.
+    Reply(ChannelReply),
+    /// The pipeline finished without a reply.
+    NoReply,
+    /// Not answered in time (or answered through the outbox): acknowledge now.
+    Pending,
+}
+
+/// What [`Channels::accept`] did with a message.
+#[derive(Clone, Debug)]
+pub struct Accepted {
+    pub inbound_id: String,
+    pub duplicate: bool,
+    pub answer: Answer,
+}
+
+#[derive(Default)]
+struct SlotState {
+    /// `Some(reply or none)` once the pipeline finished.
+    result: Option<Option<ChannelReply>>,
+    waiting: usize,
+    delivered_passively: bool,
+    sent_to_outbox: bool,
+}
+
+/// A message in flight: where its handlers wait for the pipeline.
+#[derive(Default)]
+struct Slot {
+    state: Mutex<SlotState>,
+    done: Notify,
+}
+
+impl Slot {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits for the result until `deadline`; `Some` when it came in time (and is delivered
+    /// passively by the caller).
+    async fn wait(&self, deadline: Instant) -> Option<Option<ChannelReply>> {
+        {
+            let mut s = self.lock();
+            if s.sent_to_outbox {
+                return None;
+            }
+            if let Some(r) = s.result.clone() {
+                s.delivered_passively = true;
+                return Some(r);
+            }
+            s.waiting += 1;
+        }
+        let notified = self.done.notified();
+        let _ = tokio::time::timeout_at(deadline.into(), notified).await;
+        let mut s = self.lock();
+        s.waiting -= 1;
+        match s.result.clone() {
+            Some(r) if !s.sent_to_outbox => {
+                s.delivered_passively = true;
+                Some(r)
+            }
+            _ => None,
+        }
+    }
+}
+
+type WriteRequest = (InboundRow, oneshot::Sender<Result<Stored, String>>);
+
+/// See the module docs.
+pub struct Channels {
+    store: Store,
+    pipeline: Pipeline,
+    cache: RwLock<HashMap<(String, String), Arc<ChannelRuntime>>>,
+    writer: mpsc::Sender<WriteRequest>,
+    inflight: Mutex<HashMap<String, Arc<Slot>>>,
+    /// Woken when the outbox has new work.
+    pub outbox_ready: Arc<Notify>,
+}
+
+/// Largest batch one group commit writes.
+const GROUP_COMMIT_MAX: usize = 256;
+
+impl Channels {
+    /// Starts the group-commit writer on the current runtime.
+    pub fn start(store: Store, pipeline: Pipeline) -> Arc<Channels> {
+        let (tx, rx) = mpsc::channel(16_384);
+        tokio::spawn(write_inbound(store.clone(), rx));
+        Arc::new(Channels {
+            store,
+            pipeline,
+            cache: RwLock::default(),
+            writer: tx,
+            inflight: Mutex::default(),
+            outbox_ready: Arc::new(Notify::new()),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The channel `name` of `tenant`, ready to serve (cached until changed).
+    pub async fn channel(
+        &self,
+        tenant: &str,
+        name: &str,
+    ) -> Result<Arc<ChannelRuntime>, StoreError> {
+        let key = (tenant.to_owned(), name.to_owned());
+        if let Some(c) = self
+            .cache
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(c.clone());
+        }
+        let row = self.store.channel(tenant, name).await?;
+        let rt = Arc::new(ChannelRuntime::build(row).map_err(StoreError::Conflict)?);
+        self.cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, rt.clone());
+        Ok(rt)
+    }
+
+    /// Forgets a cached channel after a change.
+    pub fn invalidate(&self, tenant: &str, name: &str) {
+        self.cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&(tenant.to_owned(), name.to_owned()));
+    }
+
+    fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Slot>>> {
+        self.inflight.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stores a message durably, runs the pipeline once, and says what to answer. `started` is
+    /// when the request arrived: the reply budget counts from there.
+    pub async fn accept(
+        self: &Arc<Self>,
+        ch: &Arc<ChannelRuntime>,
+        row: InboundRow,
+        started: Instant,
+    ) -> Result<Accepted, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.writer
+            .send((row, tx))
+            .await
+            .map_err(|_| StoreError::Conflict("the inbound writer stopped".into()))?;
+        let stored = rx
+            .await
+            .map_err(|_| StoreError::Conflict("the inbound writer stopped".into()))?
+            .map_err(StoreError::Conflict)?;
+        let deadline = started + Duration::from_millis(ch.settings.reply_budget_ms);
+        match stored {
+            Stored::New(row) => {
+                let slot = Arc::new(Slot::default());
+                self.slots().insert(row.id.clone(), slot.clone());
+                let id = row.id.clone();
+                tokio::spawn(self.clone().process(ch.clone(), row, slot.clone()));
+                let answer = answer_of(slot.wait(deadline).await);
+                Ok(Accepted {
+                    inbound_id: id,
+                    duplicate: false,
+                    answer,
+                })
+            }
+            Stored::Duplicate(row) => {
+                let slot = self.slots().get(&row.id).cloned();
+                let answer = match slot {
+                    Some(slot) => answer_of(slot.wait(deadline).await),
+                    None => match (row.replied_via.as_deref(), &row.reply) {
+                        // The first answer went back passively: give the retry the same one.
+                        (Some("passive"), Some(reply)) => serde_json::from_value(reply.clone())
+                            .map(Answer::Reply)
+                            .unwrap_or(Answer::Pending),
+                        (Some("none"), _) => Answer::NoReply,
+                        _ => Answer::Pending,
+                    },
+                };
+                Ok(Accepted {
+                    inbound_id: row.id,
+                    duplicate: true,
+                    answer,
+                })
+            }
+        }
+    }
+
+    /// Runs the pipeline for a stored message and records (and, if late, sends) its reply.
+    async fn process(self: Arc<Self>, ch: Arc<ChannelRuntime>, row: InboundRow, slot: Arc<Slot>) {
+        let msg = InboundMessage {
+            channel: ch.row.name.clone(),
+            customer_id: row.customer_id.clone(),
+            text: row.text.clone(),
+            kind: row.kind.clone(),
+            timestamp: Some(row.received_at as u64),
+            customer: customer_of(&row.fields),
+        };
+        let (status, reply, message_id) = match self.pipeline.process(&row.tenant_id, msg).await {
+            Ok(res) => (
+                "done",
+                res.reply.map(|r| ChannelReply { text: r.text }),
+                Some(res.message_id),
+            ),
+            Err(e) => {
+                tracing::error!(tenant = %row.tenant_id, inbound = %row.id, error = %e, "pipeline failed on an inbound message");
+                ("failed", None, None)
+            }
+        };
+        let via = {
+            let mut s = slot.lock();
+            s.result = Some(reply.clone());
+            if reply.is_none() {
+                "none"
+            } else if s.waiting > 0 || s.delivered_passively {
+                "passive"
+            } else {
+                s.sent_to_outbox = true;
+                "outbox"
+            }
+        };
+        slot.done.notify_waiters();
+        self.finish(&ch, &row, status, reply, via, message_id).await;
+        self.slots().remove(&row.id);
+    }
+
+    async fn finish(
+        &self,
+        ch: &ChannelRuntime,
+        row: &InboundRow,
+        status: &str,
+        reply: Option<ChannelReply>,
+        via: &str,
+        message_id: Option<String>,
+    ) {
+        let reply_json = reply.as_ref().and_then(|r| serde_json::to_value(r).ok());
+        if via == "outbox"
+            && let Some(reply) = &reply
+        {
+            let now = now_ms();
+            let item = OutboxRow {
+                id: uuid::Uuid::new_v4().to_string(),
+                tenant_id: row.tenant_id.clone(),
+                channel_id: ch.row.id.clone(),
+                inbound_id: Some(row.id.clone()),
+                to_user: row.customer_id.clone(),
+                payload: serde_json::json!({
+                    "text": reply.text,
+                    "agent_id": row.fields.get("AgentID"),
+                    "message_id": row.dedup_key,
+                }),
+                status: "pending".into(),
+                attempts: 0,
+                next_attempt_at: now,
+                last_error: None,
+                created_at: now,
+                sent_at: None,
+            };
+            if let Err(e) = self.store.enqueue_outbox(&item).await {
+                tracing::error!(inbound = %row.id, error = %e, "cannot enqueue a late reply");
+            }
+            self.outbox_ready.notify_one();
+        }
+        if let Err(e) = self
+            .store
+            .finish_inbound(
+                &row.id,
+                status,
+                reply_json.as_ref(),
+                via,
+                message_id.as_deref(),
+            )
+            .await
+        {
+            tracing::error!(inbound = %row.id, error = %e, "cannot record an inbound message's outcome");
+        }
+    }
+
+    /// Processes messages stored but never finished (a stop in mid-flight); their replies go
+    /// through the outbox.
+    pub async fn recover(self: &Arc<Self>) -> Result<usize, StoreError> {
+        let rows = self.store.unfinished_inbound(now_ms()).await?;
+        let n = rows.len();
+        for row in rows {
+            if self.slots().contains_key(&row.id) {
+                continue;
+            }
+            let ch = match self.store.channel_by_id(&row.channel_id).await {
+                Ok(c) => match ChannelRuntime::build(c) {
+                    Ok(rt) => Arc::new(rt),
+                    Err(_) => continue,
+                },
+                Err(_) => continue,
+            };
+            let slot = Arc::new(Slot::default());
+            self.slots().insert(row.id.clone(), slot.clone());
+            self.clone().process(ch, row, slot).await;
+        }
+        Ok(n)
+    }
+}
+
+fn answer_of(waited: Option<Option<ChannelReply>>) -> Answer {
+    match waited {
+        Some(Some(reply)) => Answer::Reply(reply),
+        Some(None) => Answer::NoReply,
+        None => Answer::Pending,
+    }
+}
+
+/// Customer details a channel sent along (the JSON webhook's `customer` object).
+fn customer_of(fields: &serde_json::Value) -> CustomerInfo {
+    fields
+        .get("customer")
+        .and_then(|c| serde_json::from_value(c.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// The group-commit writer: one transaction per batch of messages that queued up meanwhile.
+async fn write_inbound(store: Store, mut rx: mpsc::Receiver<WriteRequest>) {
+    let mut batch: Vec<WriteRequest> = Vec::with_capacity(GROUP_COMMIT_MAX);
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < GROUP_COMMIT_MAX {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        let rows: Vec<InboundRow> = batch.iter().map(|(r, _)| r.clone()).collect();
+        match store.store_inbound_batch(&rows).await {
+            Ok(results) => {
+                for ((_, reply), result) in batch.drain(..).zip(results) {
+                    let _ = reply.send(Ok(result));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, n = batch.len(), "cannot store inbound messages");
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(e.to_string()));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! # The built-in intent classifier (SPEC N2)
+//!
+//! Puts a customer message into one of the 27 standard labels of `intents.md`, with calibrated
+//! confidences for every label, and says when it is not sure enough to act on (`fallback`). It
+//! is the baseline every tenant gets; the NLP-upgrade add-on replaces it with a stronger model
+//! behind the same labels.
+//!
+//! ## Design
+//!
+//! - **Normalisation** ([`normalize()`]): full-width → half-width, lower-case, Traditional →
+//!   Simplified, written Cantonese and Taiwan wording → Mainland Mandarin, common typos folded,
+//!   whitespace collapsed. About 10 % of customers write Traditional or Cantonese and the
+//!   training data has few such lines, so folding them onto the Mandarin spelling is the
+//!   cheapest way to understand them.
+//! - **Features** (`features`): unit 1/2/3-grams with start/end markers, where a unit is a CJK
+//!   character, an emoji, an ASCII word or a number class (`<num>`, `<phone>`, `<code>`), plus
+//!   hand-written keyword classes (`lexicon`) such as `money_back` or `goods_back` that let an
+//!   unseen synonym fire the feature its siblings trained, plus a length bucket. Values are
+//!   binary and L2-normalised so a long message does not shout down a short one.
+//! - **Model** (`model`): softmax regression trained with AdaGrad and L2, single-threaded with
+//!   a fixed seed, so training is bit-for-bit deterministic. Logistic regression rather than
+//!   naive Bayes because its probabilities can be calibrated and it handles overlapping
+//!   features (many cue words fire together on border cases) without double counting.
+//!   Confidences are softmax probabilities divided by a temperature fitted on a held-back fifth
+//!   of the training data (the model trained on the other four fifths).
+//! - **Training at first use**: `datasets/intent/train.jsonl` is embedded with `include_str!`
+//!   and trained into the [`IntentClassifier::builtin()`] singleton the first time it is
+//!   asked for; the held-out split is never used for training or for any choice.
+//! - **Fallback**: when the top probability is below `threshold` or the top two are closer
+//!   than `min_margin` ([`ClassifierConfig`]), or the message has no content at all.
+//!
+//! Hyper-parameters ([`TrainParams::default()`]) were chosen by 5-fold cross-validation on
+//! `train.jsonl`; `heldout.jsonl` only reports the final accuracy (the test
+//! `heldout_accuracy_is_at_least_85_percent` is the CI gate of the issue).
+
+mod eval;
+mod features;
+mod lexicon;
+mod model;
+mod normalize;
+mod t2s;
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+pub use eval::{IntentReport, LabelMetrics, evaluate};
+pub use model::TrainParams;
+pub use normalize::normalize;
+
+use model::Model;
+
+/// The 27 standard intent labels of `intents.md`, in its order.
+pub const LABELS: [&str; 27] = [
+    "order_tracking",
+    "product_inquiry",
+    "price_inquiry",
+    "promotion_coupon",
+    "place_order",
+    "payment_issue",
+    "invoice",
+    "refund_request",
+    "return_exchange",
+    "cancel_order",
+    "modify_order",
+    "shipping_delivery",
+    "complaint",
+    "after_sales_repair",
+    "account_login",
+    "membership_points",
+    "course_inquiry",
+    "enrollment_schedule",
+    "store_location_hours",
+    "booking_appointment",
+    "human_agent",
+    "greeting",
+    "thanks_goodbye",
+    "technical_support",
+    "privacy_data",
+    "feedback_suggestion",
+    "chitchat_other",
+];
+
+pub(crate) const N_LABELS: usize = LABELS.len();
+
+/// The built-in training data: the team's `train.jsonl` and the classifier's supplement
+/// (`train_extra.jsonl`, see `datasets/intent/EXTRA.md`). Never `heldout.jsonl`.
+const TRAIN_JSONL: [&str; 2] = [
+    include_str!("../../../datasets/intent/train.jsonl"),
+    include_str!("../../../datasets/intent/train_extra.jsonl"),
+];
+
+/// The built-in training lines.
+pub fn builtin_training_data() -> Vec<LabelledText> {
+    TRAIN_JSONL
+        .iter()
+        .flat_map(|text| parse_labelled_jsonl(text).expect("the built-in training data parses"))
+        .collect()
+}
+
+/// The index of a label in [`LABELS`].
+pub fn label_index(label: &str) -> Option<usize> {
+    LABELS.iter().position(|l| *l == label)
+}
+
+/// When a classification is too unsure to act on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClassifierConfig {
+    /// Below this top probability the result is a fallback.
+    pub threshold: f32,
+    /// If the top two probabilities are closer than this, the result is a fallback.
+    pub min_margin: f32,
+}
+
+impl Default for ClassifierConfig {
+    fn default() -> Self {
+        ClassifierConfig {
+            threshold: 0.35,
+            min_margin: 0.08,
+        }
+    }
+}
+
+/// The labels ranked by confidence, and whether the caller should fall back (ask, hand off)
+/// instead of acting on the top label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classification {
+    /// All 27 labels with their probabilities (summing to 1), most likely first.
+    pub ranked: Vec<(String, f32)>,
+    pub fallback: bool,
+}
+
+impl Classification {
+    /// The most likely label and its probability.
+    pub fn top(&self) -> (&str, f32) {
+        self.ranked
+            .first()
+            .map(|(l, p)| (l.as_str(), *p))
+            .unwrap_or(("chitchat_other", 0.0))
+    }
+}
+
+/// A labelled line of a dataset, `{"text", "intent"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelledText {
+    pub text: String,
+    pub intent: String,
+}
+
+/// Why a labelled dataset could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    #[error("line {line}: not a {{\"text\", \"intent\"}} JSON object: {source}")]
+    BadLine {
+        line: usize,
+        source: serde_json::Error,
+    },
+    #[error("line {line}: unknown intent {intent:?} (see intents.md for the 27 labels)")]
+    UnknownLabel { line: usize, intent: String },
+}
+
+/// Parses JSON Lines of `{"text", "intent"}`, skipping blank lines; line numbers are 1-based.
+pub fn parse_labelled_jsonl(text: &str) -> Result<Vec<LabelledText>, DatasetError> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let item: LabelledText = serde_json::from_str(line)
+            .map_err(|source| DatasetError::BadLine { line: i + 1, source })?;
+        if label_index(&item.intent).is_none() {
+            return Err(DatasetError::UnknownLabel {
+                line: i + 1,
+                intent: item.intent,
+            });
+        }
+        out.push(item);
+    }
+    Ok(out)
+}
+
+/// A trained intent classifier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntentClassifier {
+    model: Model,
+}
+
+impl IntentClassifier {
+    /// The classifier trained on the repository's `train.jsonl`, built on first use.
+    pub fn builtin() -> &'static IntentClassifier {
+        static BUILTIN: OnceLock<IntentClassifier> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            IntentClassifier::train(&builtin_training_data(), &TrainParams::default())
+        })
+    }
+
+    /// Trains a classifier on labelled lines (every `intent` must be one of [`LABELS`]; others
+    /// are skipped).
+    pub fn train(data: &[LabelledText], params: &TrainParams) -> IntentClassifier {
+        let examples: Vec<_> = data
+            .iter()
+            .filter_map(|d| Some((features::extract(&d.text), label_index(&d.intent)?)))
+            .collect();
+        IntentClassifier {
+            model: Model::train(&examples, params),
+        }
+    }
+
+    /// Probabilities in the order of [`LABELS`].
+    pub fn probabilities(&self, text: &str) -> [f32; N_LABELS] {
+        self.model.probabilities(&features::extract(text))
+    }
+
+    /// Classifies with the default [`ClassifierConfig`].
+    pub fn classify(&self, text: &str) -> Classification {
+        self.classify_with(text, &ClassifierConfig::default())
+    }
+
+    /// Classifies and decides on fallback with `config`.
+    pub fn classify_with(&self, text: &str, config: &ClassifierConfig) -> Classification {
+        let p = self.probabilities(text);
+        let mut order: Vec<usize> = (0..N_LABELS).collect();
+        // Stable sort: equal probabilities keep the order of LABELS.
+        order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+        let (first, second) = (p[order[0]], p[order[1]]);
+        let fallback = text.trim().is_empty()
+            || first < config.threshold || first - second < config.min_margin;
+        Classification {
+            ranked: order
+                .into_iter()
+                .map(|i| (LABELS[i].to_owned(), p[i]))
+                .collect(),
+            fallback,
+        }
+    }
+
+    /// The softmax temperature fitted at training time.
+    pub fn temperature(&self) -> f32 {
+        self.model.temperature()
+    }
+
+    /// How many distinct features the model knows.
+    pub fn n_features(&self) -> usize {
+        self.model.n_features()
+    }
+}
+
+#[cfg(test)]
+mod tests;
