@@ -6,10 +6,12 @@
 //!
 //! Map: [`config`] (settings) → [`store`] (SQLite / PostgreSQL) → [`package`] (signed `.kpkg`)
 //! → [`runtime`] (wasmtime, the only module that touches it) → [`registry`] (installed and
-//! enabled plugins) → [`pipeline`] (a message's stages) → [`metering`] → [`http`] (the API).
+//! enabled plugins) → [`pipeline`] (a message's stages; [`classifier`] is the built-in intent
+//! model) → [`metering`] → [`http`] (the API); [`channels`] are WeChat, WeCom and webhooks.
 //! [`cli`] is the `kefu` command.
 
 pub mod channels;
+pub mod classifier;
 pub mod cli;
 pub mod config;
 pub mod http;
@@ -36,7 +38,7 @@ use crate::package::{ReadLimits, TrustedKeys};
 use crate::pipeline::Pipeline;
 use crate::registry::{Registry, RegistryConfig};
 use crate::runtime::{InstancePool, Runtime, RuntimeConfig};
-use crate::store::{DbKv, Store};
+use crate::store::{DbKv, Store, Writer};
 
 /// The id of the demo tenant `--demo` creates.
 pub const DEMO_TENANT: &str = "demo";
@@ -124,10 +126,12 @@ impl App {
         let meter = Meter::start(store.clone());
         let pipeline = Pipeline {
             store: store.clone(),
+            writer: Writer::start(store.clone()),
+            known_tenants: Arc::default(),
             registry: registry.clone(),
             meter: meter.clone(),
         };
-        let channels = Channels::start(store.clone(), pipeline.clone());
+        let channels = Channels::new(store.clone(), pipeline.clone());
         let outbox_http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()

@@ -188,6 +188,44 @@ async fn an_outside_author_scaffolds_builds_signs_runs_and_installs_a_plugin() {
     let forbidden = kefu(dir, &["plugin", "install", "oh.kpkg"], &tenant_env);
     assert!(String::from_utf8_lossy(&forbidden.stderr).contains("forbidden"));
 
+    // Channels through the CLI: secrets are accepted, shown masked, and settings are typed.
+    let added: Value = serde_json::from_str(&ok(&kefu(
+        dir,
+        &[
+            "channel",
+            "add",
+            "--tenant",
+            "shop",
+            "--kind",
+            "webhook",
+            "--name",
+            "crm",
+            "--hmac-secret",
+            "0123456789abcdef-cli",
+            "--setting",
+            "reply_budget_ms=1500",
+        ],
+        &tenant_env,
+    )))
+    .unwrap();
+    assert_eq!(added["callback_path"], "/webhook/shop/crm");
+    assert_eq!(added["hmac_secret"], "012***");
+    assert_eq!(added["settings"]["reply_budget_ms"], 1500);
+    let listed = ok(&kefu(
+        dir,
+        &["channel", "list", "--tenant", "shop"],
+        &tenant_env,
+    ));
+    assert!(!listed.contains("0123456789abcdef-cli"));
+    let bad = kefu(
+        dir,
+        &[
+            "channel", "add", "--tenant", "shop", "--kind", "wecom", "--name", "w",
+        ],
+        &tenant_env,
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid_channel"));
+
     let addons = ok(&kefu(dir, &["addon", "list"], &tenant_env));
     assert!(addons.contains("nlp-upgrade"));
     let usage: Value =

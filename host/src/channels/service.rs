@@ -1,8 +1,8 @@
 //! Ingestion: every channel's messages go through [`Channels::accept`], which
 //!
-//! 1. stores the message **before** anything is acknowledged — in batches (group commit: one
-//!    transaction for all messages that arrived while the previous batch was being written),
-//!    unique per (channel, dedup key), so a retry of a stored message is recognised;
+//! 1. stores the message **before** anything is acknowledged — through the group-commit
+//!    [`Writer`] (one transaction for all writes that queued up meanwhile), unique per
+//!    (channel, dedup key), so a retry of a stored message is recognised;
 //! 2. runs the pipeline once per message, in a task of its own, so it finishes even when the
 //!    HTTP request has been answered;
 //! 3. waits for the answer up to the channel's reply budget (default 4 s, under WeChat's 5 s):
@@ -19,11 +19,11 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::Notify;
 
 use super::wechat::MsgCrypt;
 use crate::pipeline::{CustomerInfo, InboundMessage, Pipeline};
-use crate::store::{ChannelRow, InboundRow, OutboxRow, Store, StoreError, Stored, now_ms};
+use crate::store::{ChannelRow, InboundRow, OutboxRow, Store, StoreError, Stored, Writer, now_ms};
 
 /// What kind of channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,32 +211,24 @@ impl Slot {
     }
 }
 
-type WriteRequest = (InboundRow, oneshot::Sender<Result<Stored, String>>);
-
 /// See the module docs.
 pub struct Channels {
     store: Store,
     pipeline: Pipeline,
     cache: RwLock<HashMap<(String, String), Arc<ChannelRuntime>>>,
-    writer: mpsc::Sender<WriteRequest>,
+    writer: Writer,
     inflight: Mutex<HashMap<String, Arc<Slot>>>,
     /// Woken when the outbox has new work.
     pub outbox_ready: Arc<Notify>,
 }
 
-/// Largest batch one group commit writes.
-const GROUP_COMMIT_MAX: usize = 256;
-
 impl Channels {
-    /// Starts the group-commit writer on the current runtime.
-    pub fn start(store: Store, pipeline: Pipeline) -> Arc<Channels> {
-        let (tx, rx) = mpsc::channel(16_384);
-        tokio::spawn(write_inbound(store.clone(), rx));
+    pub fn new(store: Store, pipeline: Pipeline) -> Arc<Channels> {
         Arc::new(Channels {
+            writer: pipeline.writer.clone(),
             store,
             pipeline,
             cache: RwLock::default(),
-            writer: tx,
             inflight: Mutex::default(),
             outbox_ready: Arc::new(Notify::new()),
         })
@@ -290,15 +282,7 @@ impl Channels {
         row: InboundRow,
         started: Instant,
     ) -> Result<Accepted, StoreError> {
-        let (tx, rx) = oneshot::channel();
-        self.writer
-            .send((row, tx))
-            .await
-            .map_err(|_| StoreError::Conflict("the inbound writer stopped".into()))?;
-        let stored = rx
-            .await
-            .map_err(|_| StoreError::Conflict("the inbound writer stopped".into()))?
-            .map_err(StoreError::Conflict)?;
+        let stored = self.writer.inbound(row).await?;
         let deadline = started + Duration::from_millis(ch.settings.reply_budget_ms);
         match stored {
             Stored::New(row) => {
@@ -345,20 +329,21 @@ impl Channels {
             timestamp: Some(row.received_at as u64),
             customer: customer_of(&row.fields),
         };
-        let (status, reply, message_id) = match self.pipeline.process(&row.tenant_id, msg).await {
-            Ok(res) => (
+        let (status, reply, stored) = match self.pipeline.run(&row.tenant_id, msg).await {
+            Ok((res, stored)) => (
                 "done",
                 res.reply.map(|r| ChannelReply { text: r.text }),
-                Some(res.message_id),
+                Some(stored),
             ),
             Err(e) => {
                 tracing::error!(tenant = %row.tenant_id, inbound = %row.id, error = %e, "pipeline failed on an inbound message");
                 ("failed", None, None)
             }
         };
+        // Decide now how the reply travels; record it durably before anyone sees it, so a
+        // stop cannot make the pipeline run twice or a reply go out twice.
         let via = {
             let mut s = slot.lock();
-            s.result = Some(reply.clone());
             if reply.is_none() {
                 "none"
             } else if s.waiting > 0 || s.delivered_passively {
@@ -368,8 +353,10 @@ impl Channels {
                 "outbox"
             }
         };
+        self.finish(&ch, &row, status, reply.clone(), via, stored)
+            .await;
+        slot.lock().result = Some(reply);
         slot.done.notify_waiters();
-        self.finish(&ch, &row, status, reply, via, message_id).await;
         self.slots().remove(&row.id);
     }
 
@@ -380,9 +367,10 @@ impl Channels {
         status: &str,
         reply: Option<ChannelReply>,
         via: &str,
-        message_id: Option<String>,
+        stored: Option<crate::store::StoredMessage>,
     ) {
         let reply_json = reply.as_ref().and_then(|r| serde_json::to_value(r).ok());
+        let message_id = stored.as_ref().map(|m| m.id.clone());
         if via == "outbox"
             && let Some(reply) = &reply
         {
@@ -411,7 +399,7 @@ impl Channels {
             self.outbox_ready.notify_one();
         }
         if let Err(e) = self
-            .store
+            .writer
             .finish_inbound(
                 &row.id,
                 status,
@@ -463,32 +451,4 @@ fn customer_of(fields: &serde_json::Value) -> CustomerInfo {
         .get("customer")
         .and_then(|c| serde_json::from_value(c.clone()).ok())
         .unwrap_or_default()
-}
-
-/// The group-commit writer: one transaction per batch of messages that queued up meanwhile.
-async fn write_inbound(store: Store, mut rx: mpsc::Receiver<WriteRequest>) {
-    let mut batch: Vec<WriteRequest> = Vec::with_capacity(GROUP_COMMIT_MAX);
-    while let Some(first) = rx.recv().await {
-        batch.push(first);
-        while batch.len() < GROUP_COMMIT_MAX {
-            match rx.try_recv() {
-                Ok(r) => batch.push(r),
-                Err(_) => break,
-            }
-        }
-        let rows: Vec<InboundRow> = batch.iter().map(|(r, _)| r.clone()).collect();
-        match store.store_inbound_batch(&rows).await {
-            Ok(results) => {
-                for ((_, reply), result) in batch.drain(..).zip(results) {
-                    let _ = reply.send(Ok(result));
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, n = batch.len(), "cannot store inbound messages");
-                for (_, reply) in batch.drain(..) {
-                    let _ = reply.send(Err(e.to_string()));
-                }
-            }
-        }
-    }
 }

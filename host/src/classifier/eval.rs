@@ -284,7 +284,10 @@ mod tests {
 
     #[test]
     fn text_rendering_lists_labels_in_canonical_order() {
-        let r = evaluate(pairs(&[("invoice", "invoice"), ("order_tracking", "invoice")]));
+        let r = evaluate(pairs(&[
+            ("invoice", "invoice"),
+            ("order_tracking", "invoice"),
+        ]));
         let text = r.render_text();
         let ot = text.find("order_tracking").unwrap();
         let inv = text.find("invoice ").unwrap();

@@ -23,9 +23,9 @@ const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 fn fnv(bytes: &[u8]) -> Hash {
-    bytes
-        .iter()
-        .fold(FNV_OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(FNV_PRIME))
+    bytes.iter().fold(FNV_OFFSET, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
+    })
 }
 
 /// Combines two hashes (order-sensitive), with a final avalanche so nearby inputs spread.
@@ -44,75 +44,92 @@ fn is_emoji(c: char) -> bool {
     matches!(c as u32, 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x3030 | 0x303D)
 }
 
-/// Classifies an ASCII alphanumeric run.
-fn word_unit(word: &str) -> String {
+/// Classifies an ASCII alphanumeric run: long digit runs become class tokens.
+fn word_unit(word: &str) -> &str {
     let digits = word.bytes().filter(u8::is_ascii_digit).count();
     let letters = word.len() - digits;
-    if digits >= 6 {
-        if letters == 0 && digits == 11 && word.starts_with('1') {
-            "<phone>".to_owned()
-        } else if letters == 0 {
-            "<num>".to_owned()
-        } else {
-            "<code>".to_owned()
-        }
+    if digits < 6 {
+        word
+    } else if letters == 0 && digits == 11 && word.starts_with('1') {
+        "<phone>"
+    } else if letters == 0 {
+        "<num>"
     } else {
-        word.to_owned()
+        "<code>"
     }
 }
 
-/// Cuts normalised text into units (see the module docs).
-pub(super) fn units(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut Vec<String>| {
-        if !word.is_empty() {
-            out.push(word_unit(word));
-            word.clear();
+/// Emits units, placing a clause break only between two units, never at either end.
+struct UnitSink<F> {
+    emit: F,
+    seen_unit: bool,
+    pending_break: bool,
+}
+
+impl<'a, F: FnMut(&'a str)> UnitSink<F> {
+    fn unit(&mut self, unit: &'a str) {
+        if self.pending_break {
+            (self.emit)(BREAK);
+            self.pending_break = false;
         }
+        (self.emit)(unit);
+        self.seen_unit = true;
+    }
+
+    fn clause_break(&mut self) {
+        self.pending_break = self.seen_unit;
+    }
+}
+
+/// Calls `emit` with each unit of normalised text (see the module docs), without allocating.
+fn for_each_unit<'a>(text: &'a str, emit: impl FnMut(&'a str)) {
+    let bytes = text.as_bytes();
+    let mut sink = UnitSink {
+        emit,
+        seen_unit: false,
+        pending_break: false,
     };
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_alphanumeric() {
-            word.push(c);
-            continue;
-        }
+    let mut word_start: Option<usize> = None;
+    for (i, c) in text.char_indices() {
         // A decimal point inside a number (3.5, ¥19.9) stays in the word.
-        if c == '.'
-            && word.bytes().last().is_some_and(|b| b.is_ascii_digit())
-            && chars.peek().is_some_and(char::is_ascii_digit)
-        {
-            word.push(c);
+        let in_word = c.is_ascii_alphanumeric()
+            || (c == '.'
+                && word_start.is_some()
+                && bytes[i - 1].is_ascii_digit()
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
+        if in_word {
+            word_start.get_or_insert(i);
             continue;
         }
-        flush(&mut word, &mut out);
+        if let Some(start) = word_start.take() {
+            sink.unit(word_unit(&text[start..i]));
+        }
         match c {
             ' ' => {}
-            '?' | '!' => out.push(c.to_string()),
-            c if c.is_alphanumeric() || is_emoji(c) || c == '¥' || c == '%' => {
-                out.push(c.to_string());
-            }
-            _ => {
-                if out.last().is_some_and(|u| u != BREAK) {
-                    out.push(BREAK.to_owned());
-                }
-            }
+            '?' | '!' | '¥' | '%' => sink.unit(&text[i..i + c.len_utf8()]),
+            c if c.is_alphanumeric() || is_emoji(c) => sink.unit(&text[i..i + c.len_utf8()]),
+            _ => sink.clause_break(),
         }
     }
-    flush(&mut word, &mut out);
-    while out.last().is_some_and(|u| u == BREAK) {
-        out.pop();
+    if let Some(start) = word_start {
+        sink.unit(word_unit(&text[start..]));
     }
+}
+
+/// The units of normalised text, for tests and debugging.
+#[cfg(test)]
+pub(super) fn units(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_unit(text, |u| out.push(u.to_owned()));
     out
 }
 
 /// The features of a message, as hashes (with repeats; the model dedups).
 pub(super) fn extract(text: &str) -> Vec<Hash> {
     let norm = normalize(text);
-    let units = units(&norm);
-    let mut seq: Vec<Hash> = Vec::with_capacity(units.len() + 2);
+    let mut seq: Vec<Hash> = Vec::with_capacity(norm.len() / 2 + 2);
     seq.push(fnv(BOS.as_bytes()));
-    seq.extend(units.iter().map(|u| fnv(u.as_bytes())));
+    for_each_unit(&norm, |u| seq.push(fnv(u.as_bytes())));
     seq.push(fnv(EOS.as_bytes()));
 
     let mut feats = Vec::with_capacity(seq.len() * 2 + 8);

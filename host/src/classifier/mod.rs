@@ -1,37 +1,59 @@
 //! # The built-in intent classifier (SPEC N2)
 //!
-//! Puts a customer message into one of the 27 standard labels of `intents.md`, with calibrated
-//! confidences for every label, and says when it is not sure enough to act on (`fallback`). It
-//! is the baseline every tenant gets; the NLP-upgrade add-on replaces it with a stronger model
-//! behind the same labels.
+//! Puts a customer message into one of the 27 standard labels of `intents.md`, with a
+//! calibrated confidence for every label, and says when it is not sure enough to act on
+//! (`fallback`). It is the baseline every tenant gets; the NLP-upgrade add-on (A4) replaces it
+//! with a stronger model behind the same labels.
+//!
+//! ```text
+//! let c = IntentClassifier::builtin();              // trained on first use (~0.1 s release)
+//! let r = c.classify("快递三天没更新了");              // r.ranked: all 27 labels, best first
+//! let (label, p) = r.top();                         // ("order_tracking", 0.74)
+//! let strict = ClassifierConfig { threshold: 0.8, min_margin: 0.3 };
+//! let r = c.classify_with("快递三天没更新了", &strict); // r.fallback == true: ask instead
+//! ```
 //!
 //! ## Design
 //!
 //! - **Normalisation** ([`normalize()`]): full-width → half-width, lower-case, Traditional →
-//!   Simplified, written Cantonese and Taiwan wording → Mainland Mandarin, common typos folded,
-//!   whitespace collapsed. About 10 % of customers write Traditional or Cantonese and the
-//!   training data has few such lines, so folding them onto the Mandarin spelling is the
+//!   Simplified (a hand-written table of ~950 characters), written Cantonese and Taiwan wording
+//!   → Mainland Mandarin, frequent typos folded (登陆, 定单, 优惠卷), whitespace collapsed and
+//!   grouped phone numbers joined. About a tenth of customers write Traditional or Cantonese and
+//!   the training data has few such lines, so folding them onto the Mandarin spelling is the
 //!   cheapest way to understand them.
-//! - **Features** (`features`): unit 1/2/3-grams with start/end markers, where a unit is a CJK
-//!   character, an emoji, an ASCII word or a number class (`<num>`, `<phone>`, `<code>`), plus
-//!   hand-written keyword classes (`lexicon`) such as `money_back` or `goods_back` that let an
-//!   unseen synonym fire the feature its siblings trained, plus a length bucket. Values are
-//!   binary and L2-normalised so a long message does not shout down a short one.
-//! - **Model** (`model`): softmax regression trained with AdaGrad and L2, single-threaded with
-//!   a fixed seed, so training is bit-for-bit deterministic. Logistic regression rather than
-//!   naive Bayes because its probabilities can be calibrated and it handles overlapping
-//!   features (many cue words fire together on border cases) without double counting.
-//!   Confidences are softmax probabilities divided by a temperature fitted on a held-back fifth
-//!   of the training data (the model trained on the other four fifths).
-//! - **Training at first use**: `datasets/intent/train.jsonl` is embedded with `include_str!`
-//!   and trained into the [`IntentClassifier::builtin()`] singleton the first time it is
-//!   asked for; the held-out split is never used for training or for any choice.
-//! - **Fallback**: when the top probability is below `threshold` or the top two are closer
-//!   than `min_margin` ([`ClassifierConfig`]), or the message has no content at all.
+//! - **Features** (`features`): unigrams and bigrams of *units* with start/end markers, where
+//!   a unit is a CJK character, an emoji, `?`/`!`, a clause break, an ASCII word or a number
+//!   class (`<num>`, `<phone>`, `<code>`); plus hand-written keyword classes (`lexicon`) such as
+//!   `money_back` (退款, 退钱, 退差价, refund, tk …) that let a synonym the training lines never
+//!   used fire the feature its siblings trained. Binary values scaled to unit length, so a long
+//!   message does not outvote a short one by its feature count. Under 5-fold cross-validation
+//!   the keyword classes are worth about +7 points and trigrams cost about 2 (too sparse for
+//!   ~2,500 lines), so there are no trigrams.
+//! - **Model** (`model`): softmax regression trained with AdaGrad and L2, single-threaded
+//!   with a fixed seed, so training is bit-for-bit deterministic. Logistic regression rather
+//!   than naive Bayes because its probabilities can be calibrated and it handles the many
+//!   overlapping cue words of border cases without counting them twice. Confidences are softmax
+//!   probabilities with a temperature fitted (minimum log-loss) on every fifth training line,
+//!   predicted by a model trained on the other four fifths.
+//! - **Training at first use**: `datasets/intent/train.jsonl` and the classifier's supplement
+//!   `train_extra.jsonl` (810 lines written for it, see `datasets/intent/EXTRA.md`) are
+//!   embedded with `include_str!` and trained into the [`IntentClassifier::builtin()`]
+//!   singleton the first time it is asked for: about 0.1 s in a release build, 2–3 s in a debug
+//!   build. No generated weight file to keep in sync.
+//! - **Fallback**: when the top probability is below `threshold` (default 0.35) or the top two
+//!   are closer than `min_margin` (default 0.08) ([`ClassifierConfig`]), when the message is
+//!   empty, and when the model knows none of its features (gibberish: the ranking would only
+//!   be the label prior).
+//! - **Speed**: about 3.5 µs per message (median over the held-out split, release build),
+//!   20 µs for a 250-character message. No allocation per character.
 //!
-//! Hyper-parameters ([`TrainParams::default()`]) were chosen by 5-fold cross-validation on
-//! `train.jsonl`; `heldout.jsonl` only reports the final accuracy (the test
-//! `heldout_accuracy_is_at_least_85_percent` is the CI gate of the issue).
+//! ## How the choices were made
+//!
+//! Features, keyword classes and [`TrainParams::default()`] were chosen by stratified 5-fold
+//! cross-validation on the training data (train.jsonl alone: 0.89; with the supplement: 0.93),
+//! and by training on `train.jsonl` alone and testing on the independently written supplement
+//! (0.96). `heldout.jsonl` was used only to report: the test
+//! `heldout_accuracy_is_at_least_85_percent` is the CI gate of the issue.
 
 mod eval;
 mod features;
@@ -42,7 +64,7 @@ mod t2s;
 
 use std::sync::OnceLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use eval::{IntentReport, LabelMetrics, evaluate};
 pub use model::TrainParams;
@@ -81,7 +103,8 @@ pub const LABELS: [&str; 27] = [
     "chitchat_other",
 ];
 
-pub(crate) const N_LABELS: usize = LABELS.len();
+/// The number of labels.
+pub const N_LABELS: usize = LABELS.len();
 
 /// The built-in training data: the team's `train.jsonl` and the classifier's supplement
 /// (`train_extra.jsonl`, see `datasets/intent/EXTRA.md`). Never `heldout.jsonl`.
@@ -103,8 +126,10 @@ pub fn label_index(label: &str) -> Option<usize> {
     LABELS.iter().position(|l| *l == label)
 }
 
-/// When a classification is too unsure to act on.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// When a classification is too unsure to act on. Deserialises from e.g. a tenant setting
+/// `{"threshold": 0.5}` (missing fields take the defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ClassifierConfig {
     /// Below this top probability the result is a fallback.
     pub threshold: f32,
@@ -123,7 +148,7 @@ impl Default for ClassifierConfig {
 
 /// The labels ranked by confidence, and whether the caller should fall back (ask, hand off)
 /// instead of acting on the top label.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Classification {
     /// All 27 labels with their probabilities (summing to 1), most likely first.
     pub ranked: Vec<(String, f32)>,
@@ -167,8 +192,11 @@ pub fn parse_labelled_jsonl(text: &str) -> Result<Vec<LabelledText>, DatasetErro
         if line.trim().is_empty() {
             continue;
         }
-        let item: LabelledText = serde_json::from_str(line)
-            .map_err(|source| DatasetError::BadLine { line: i + 1, source })?;
+        let item: LabelledText =
+            serde_json::from_str(line).map_err(|source| DatasetError::BadLine {
+                line: i + 1,
+                source,
+            })?;
         if label_index(&item.intent).is_none() {
             return Err(DatasetError::UnknownLabel {
                 line: i + 1,
@@ -187,7 +215,8 @@ pub struct IntentClassifier {
 }
 
 impl IntentClassifier {
-    /// The classifier trained on the repository's `train.jsonl`, built on first use.
+    /// The classifier trained on the repository's `train.jsonl` and `train_extra.jsonl`,
+    /// built on first use (about 0.1 s in a release build) and shared afterwards.
     pub fn builtin() -> &'static IntentClassifier {
         static BUILTIN: OnceLock<IntentClassifier> = OnceLock::new();
         BUILTIN.get_or_init(|| {
@@ -209,7 +238,7 @@ impl IntentClassifier {
 
     /// Probabilities in the order of [`LABELS`].
     pub fn probabilities(&self, text: &str) -> [f32; N_LABELS] {
-        self.model.probabilities(&features::extract(text))
+        self.model.probabilities(&features::extract(text)).0
     }
 
     /// Classifies with the default [`ClassifierConfig`].
@@ -219,13 +248,16 @@ impl IntentClassifier {
 
     /// Classifies and decides on fallback with `config`.
     pub fn classify_with(&self, text: &str, config: &ClassifierConfig) -> Classification {
-        let p = self.probabilities(text);
+        let (p, known) = self.model.probabilities(&features::extract(text));
         let mut order: Vec<usize> = (0..N_LABELS).collect();
         // Stable sort: equal probabilities keep the order of LABELS.
         order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
         let (first, second) = (p[order[0]], p[order[1]]);
-        let fallback = text.trim().is_empty()
-            || first < config.threshold || first - second < config.min_margin;
+        // With no known feature the ranking is only the label prior: nothing to act on.
+        let fallback = known == 0
+            || text.trim().is_empty()
+            || first < config.threshold
+            || first - second < config.min_margin;
         Classification {
             ranked: order
                 .into_iter()

@@ -7,12 +7,12 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::features::Hash;
 use super::N_LABELS;
+use super::features::Hash;
 
 /// The features are already well-mixed 64-bit hashes; hashing them again is wasted work.
 #[derive(Default)]
-pub(super) struct PassThrough(u64);
+struct PassThrough(u64);
 
 impl Hasher for PassThrough {
     fn finish(&self) -> u64 {
@@ -30,8 +30,8 @@ impl Hasher for PassThrough {
 
 type FeatureIndex = HashMap<Hash, u32, BuildHasherDefault<PassThrough>>;
 
-/// How the model is trained. The defaults were chosen by 5-fold cross-validation on
-/// `train.jsonl` (see the module docs of [`super`]).
+/// How the model is trained. The defaults were chosen by 5-fold cross-validation on the
+/// training data (see the module docs of [`super`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainParams {
     /// Passes over the training data.
@@ -40,9 +40,10 @@ pub struct TrainParams {
     pub learning_rate: f32,
     /// L2 penalty per update of an active weight.
     pub l2: f32,
-    /// Seed of the shuffles and the calibration split.
+    /// Seed of the per-epoch shuffles.
     pub seed: u64,
-    /// Fit a softmax temperature on a held-back fifth (costs one extra training run).
+    /// Fit a softmax temperature on every fifth line, predicted by a model trained on the rest
+    /// (costs one extra training run); otherwise the temperature is 1.
     pub fit_temperature: bool,
 }
 
@@ -59,13 +60,13 @@ impl Default for TrainParams {
 }
 
 /// splitmix64: small, fast, and the same everywhere.
-pub(super) struct Rng(u64);
+struct Rng(u64);
 
 impl Rng {
-    pub(super) fn new(seed: u64) -> Self {
+    fn new(seed: u64) -> Self {
         Rng(seed)
     }
-    pub(super) fn next_u64(&mut self) -> u64 {
+    fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -73,7 +74,7 @@ impl Rng {
         z ^ (z >> 31)
     }
     /// Fisher–Yates.
-    pub(super) fn shuffle<T>(&mut self, items: &mut [T]) {
+    fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
             let j = (self.next_u64() % (i as u64 + 1)) as usize;
             items.swap(i, j);
@@ -82,16 +83,25 @@ impl Rng {
 }
 
 /// A sparse input: feature ids with values (binary, L2-normalised).
-pub(super) type Sparse = Vec<(u32, f32)>;
+type Sparse = Vec<(u32, f32)>;
 
 /// A trained model.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub(super) struct Model {
     index: FeatureIndex,
     /// Row-major: feature × label.
     weights: Vec<f32>,
     bias: [f32; N_LABELS],
     temperature: f32,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("features", &self.index.len())
+            .field("temperature", &self.temperature)
+            .finish_non_exhaustive()
+    }
 }
 
 fn softmax(logits: &[f32; N_LABELS], temperature: f32) -> [f32; N_LABELS] {
@@ -233,10 +243,12 @@ impl Model {
         }
     }
 
-    /// Calibrated probabilities for each label, in label order.
-    pub(super) fn probabilities(&self, feats: &[Hash]) -> [f32; N_LABELS] {
+    /// Calibrated probabilities for each label, in label order, and how many distinct features
+    /// of the message the model knows (0: it has seen nothing like it).
+    pub(super) fn probabilities(&self, feats: &[Hash]) -> ([f32; N_LABELS], usize) {
         let x = encode(&self.index, feats);
-        softmax(&logits_of(&self.weights, &self.bias, &x), self.temperature)
+        let p = softmax(&logits_of(&self.weights, &self.bias, &x), self.temperature);
+        (p, x.len())
     }
 
     pub(super) fn temperature(&self) -> f32 {

@@ -83,6 +83,10 @@ impl Client {
         self.send(self.request(Method::POST, path).json(&body))
             .await
     }
+    pub async fn patch(&self, path: &str, body: serde_json::Value) -> anyhow::Result<()> {
+        self.send(self.request(Method::PATCH, path).json(&body))
+            .await
+    }
     pub async fn put(&self, path: &str, body: serde_json::Value) -> anyhow::Result<()> {
         self.send(self.request(Method::PUT, path).json(&body)).await
     }

@@ -6,6 +6,7 @@
 //! the number says how often the best guess is right; how often the classifier would rather
 //! not guess is reported separately as `fallback_rate`.
 
+use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -35,15 +36,19 @@ pub fn intent_report(classifier: &IntentClassifier, text: &str) -> anyhow::Resul
 
 /// Runs `kefu eval intent`: reads `file`, prints the report as a table or as one JSON object.
 pub fn eval_intent(file: &Path, format_json: bool) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("cannot read {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let report = intent_report(IntentClassifier::builtin(), &text)
         .with_context(|| format!("in {}", file.display()))?;
-    if format_json {
-        println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+    let out = if format_json {
+        serde_json::to_string_pretty(&report.to_json())? + "\n"
     } else {
-        print!("{}", report.render_text());
-    }
+        report.render_text()
+    };
+    // A write error (a closed pipe) is an error to report, not a panic as with `print!`.
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(out.as_bytes())?;
+    stdout.flush()?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 
 mod client;
 mod dev;
+mod eval;
 
 use std::path::PathBuf;
 
@@ -95,6 +96,18 @@ pub enum Command {
         #[arg(long, default_value = "cli-user")]
         customer: String,
         text: String,
+    },
+    /// Manages a tenant's channels (WeChat Official Account, WeCom, JSON webhook).
+    Channel {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(subcommand)]
+        cmd: ChannelCmd,
+    },
+    /// Measures a model on labelled JSON Lines (no server needed).
+    Eval {
+        #[command(subcommand)]
+        cmd: EvalCmd,
     },
     /// Manages package-signing keys.
     Keys {
@@ -242,6 +255,126 @@ pub enum PluginCmd {
     },
 }
 
+/// Channel fields, for `add` and `update`.
+#[derive(clap::Args, Debug, Default)]
+pub struct ChannelFields {
+    /// The token configured in WeChat / WeCom.
+    #[arg(long)]
+    pub token: Option<String>,
+    /// The 43-character EncodingAESKey (safe mode; required for WeCom).
+    #[arg(long)]
+    pub aes_key: Option<String>,
+    /// The previous EncodingAESKey, still accepted during a rotation.
+    #[arg(long)]
+    pub aes_key_previous: Option<String>,
+    /// The Official Account's appid.
+    #[arg(long)]
+    pub appid: Option<String>,
+    /// The WeCom corpid.
+    #[arg(long)]
+    pub corpid: Option<String>,
+    /// The app secret (for the customer-service message API).
+    #[arg(long)]
+    pub secret: Option<String>,
+    /// The webhook's HMAC secret (16 bytes or more).
+    #[arg(long)]
+    pub hmac_secret: Option<String>,
+    /// Where a webhook channel's late replies are posted.
+    #[arg(long)]
+    pub callback_url: Option<String>,
+    /// A setting as KEY=VALUE (JSON value), e.g. reply_budget_ms=3000; repeat for several.
+    #[arg(long = "setting")]
+    pub settings: Vec<String>,
+}
+
+impl ChannelFields {
+    fn to_json(&self) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+        let mut body = serde_json::Map::new();
+        for (k, v) in [
+            ("token", &self.token),
+            ("aes_key", &self.aes_key),
+            ("aes_key_previous", &self.aes_key_previous),
+            ("appid", &self.appid),
+            ("corpid", &self.corpid),
+            ("secret", &self.secret),
+            ("hmac_secret", &self.hmac_secret),
+            ("callback_url", &self.callback_url),
+        ] {
+            if let Some(v) = v {
+                body.insert(k.into(), v.clone().into());
+            }
+        }
+        if !self.settings.is_empty() {
+            let mut settings = serde_json::Map::new();
+            for kv in &self.settings {
+                let (k, v) = kv
+                    .split_once('=')
+                    .ok_or_else(|| anyhow::anyhow!("--setting takes KEY=VALUE, got {kv:?}"))?;
+                let value = serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::from(v));
+                settings.insert(k.to_owned(), value);
+            }
+            body.insert("settings".into(), settings.into());
+        }
+        Ok(body)
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChannelCmd {
+    /// Adds a channel; prints the callback path to configure on the other side.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        /// wechat-oa, wecom or webhook.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        fields: ChannelFields,
+    },
+    /// Lists a tenant's channels (secrets masked).
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Changes a channel; a new --aes-key keeps the old one as the previous key.
+    Update {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        fields: ChannelFields,
+    },
+    /// Removes a channel.
+    Remove {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EvalCmd {
+    /// Intent accuracy, per-label precision/recall/F1 and the confusion matrix of the built-in
+    /// classifier.
+    Intent {
+        /// JSON Lines of {"text", "intent"}.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+        format: EvalFormat,
+    },
+}
+
+/// How `kefu eval` prints its report.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvalFormat {
+    Text,
+    Json,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum KeysCmd {
     /// Generates an ed25519 signing key: OUT (private, PKCS#8 PEM) and OUT.pub.
@@ -255,6 +388,11 @@ pub enum KeysCmd {
 pub async fn dispatch(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(_) => unreachable!("main runs serve"),
+        Command::Eval { cmd } => match cmd {
+            EvalCmd::Intent { file, format } => {
+                eval::eval_intent(&file, format == EvalFormat::Json)
+            }
+        },
         Command::Keys { cmd } => match cmd {
             KeysCmd::Generate { out } => dev::generate_keys(&out),
         },
@@ -328,6 +466,41 @@ pub async fn dispatch(command: Command) -> anyhow::Result<()> {
             .await
         }
         Command::Plugin { remote, cmd } => plugin(remote, cmd).await,
+        Command::Channel { remote, cmd } => {
+            let c = Client::new(&remote)?;
+            match cmd {
+                ChannelCmd::Add {
+                    tenant,
+                    kind,
+                    name,
+                    fields,
+                } => {
+                    let mut body = fields.to_json()?;
+                    body.insert("name".into(), name.into());
+                    body.insert("kind".into(), kind.into());
+                    c.post(&format!("/v1/tenants/{tenant}/channels"), body.into())
+                        .await
+                }
+                ChannelCmd::List { tenant } => {
+                    c.get(&format!("/v1/tenants/{tenant}/channels")).await
+                }
+                ChannelCmd::Update {
+                    tenant,
+                    name,
+                    fields,
+                } => {
+                    c.patch(
+                        &format!("/v1/tenants/{tenant}/channels/{name}"),
+                        fields.to_json()?.into(),
+                    )
+                    .await
+                }
+                ChannelCmd::Remove { tenant, name } => {
+                    c.delete(&format!("/v1/tenants/{tenant}/channels/{name}"))
+                        .await
+                }
+            }
+        }
     }
 }
 

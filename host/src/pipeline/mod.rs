@@ -17,7 +17,7 @@ use crate::runtime::contract::{
     Analysis, Context, Customer, Field, Message, MessageKind, Owner, Sentiment, Session,
 };
 use crate::runtime::{CallReport, HookCall, HookOutput, Outcome};
-use crate::store::{Store, StoreError, StoredMessage, now_ms};
+use crate::store::{Store, StoreError, StoredMessage, Writer, now_ms};
 
 /// A message as it enters the pipeline.
 #[derive(Clone, Debug, Deserialize)]
@@ -127,6 +127,10 @@ pub enum PipelineError {
 #[derive(Clone)]
 pub struct Pipeline {
     pub store: Store,
+    /// Group-committed writes.
+    pub writer: Writer,
+    /// Tenants known to exist (tenants are never deleted), to skip a query per message.
+    pub known_tenants: Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
     pub registry: Arc<Registry>,
     pub meter: Meter,
 }
@@ -158,6 +162,18 @@ impl Pipeline {
         tenant: &str,
         msg: InboundMessage,
     ) -> Result<PipelineResult, PipelineError> {
+        let (result, stored) = self.run(tenant, msg).await?;
+        self.writer.message(stored).await?;
+        Ok(result)
+    }
+
+    /// Runs the stages without storing: the result, and the record to store (the channels
+    /// commit it together with the inbound message's outcome).
+    pub async fn run(
+        &self,
+        tenant: &str,
+        msg: InboundMessage,
+    ) -> Result<(PipelineResult, StoredMessage), PipelineError> {
         if msg.text.len() > MAX_TEXT_BYTES {
             return Err(PipelineError::Invalid(format!(
                 "text is longer than {MAX_TEXT_BYTES} bytes"
@@ -169,7 +185,18 @@ impl Pipeline {
             ));
         }
         let kind = parse_kind(&msg.kind)?;
-        self.store.tenant(tenant).await?;
+        let known = self
+            .known_tenants
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(tenant);
+        if !known {
+            self.store.tenant(tenant).await?;
+            self.known_tenants
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(tenant.to_owned());
+        }
         let plugins = self.registry.active(tenant).await?;
         let received_at = now_ms();
         let timestamp = msg.timestamp.unwrap_or(received_at as u64);
@@ -212,23 +239,26 @@ impl Pipeline {
         let tenant_owned = tenant.to_owned();
         let message_id = uuid::Uuid::new_v4().to_string();
         let id = message_id.clone();
-        let result = tokio::task::spawn_blocking(move || {
+        // Plugins run on a blocking thread; a tenant without any skips the thread hop.
+        let result = if plugins.plugins.is_empty() {
             run_stages(&registry, &meter, &tenant_owned, &plugins, ctx, id)
-        })
-        .await
-        .map_err(|e| PipelineError::Worker(e.to_string()))?;
-        self.store
-            .insert_message(&StoredMessage {
-                id: message_id,
-                tenant_id: tenant.to_owned(),
-                channel: msg.channel,
-                customer_id: msg.customer_id,
-                text: msg.text,
-                received_at,
-                result: serde_json::to_value(&result).unwrap_or_default(),
+        } else {
+            tokio::task::spawn_blocking(move || {
+                run_stages(&registry, &meter, &tenant_owned, &plugins, ctx, id)
             })
-            .await?;
-        Ok(result)
+            .await
+            .map_err(|e| PipelineError::Worker(e.to_string()))?
+        };
+        let stored = StoredMessage {
+            id: message_id,
+            tenant_id: tenant.to_owned(),
+            channel: msg.channel,
+            customer_id: msg.customer_id,
+            text: msg.text,
+            received_at,
+            result: serde_json::to_value(&result).unwrap_or_default(),
+        };
+        Ok((result, stored))
     }
 }
 

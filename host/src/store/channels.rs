@@ -254,51 +254,6 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a batch of inbound messages in one transaction (group commit); each is `New` or,
-    /// when its (channel, dedup key) was already stored, `Duplicate` with the stored row.
-    pub async fn store_inbound_batch(
-        &self,
-        rows: &[InboundRow],
-    ) -> Result<Vec<Stored>, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let mut inserted = Vec::with_capacity(rows.len());
-        for r in rows {
-            let res = sqlx::query(&format!(
-                "INSERT INTO inbound_messages ({INBOUND_COLUMNS}, updated_at) VALUES ($1, $2, $3, \
-                 $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                 ON CONFLICT (channel_id, dedup_key) DO NOTHING"
-            ))
-            .bind(&r.id)
-            .bind(&r.tenant_id)
-            .bind(&r.channel_id)
-            .bind(&r.dedup_key)
-            .bind(&r.customer_id)
-            .bind(&r.kind)
-            .bind(&r.text)
-            .bind(r.fields.to_string())
-            .bind(r.received_at)
-            .bind(&r.status)
-            .bind(r.reply.as_ref().map(|v| v.to_string()))
-            .bind(r.replied_via.as_deref())
-            .bind(r.message_id.as_deref())
-            .bind(r.received_at)
-            .execute(&mut *tx)
-            .await?;
-            inserted.push(res.rows_affected() > 0);
-        }
-        tx.commit().await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (r, new) in rows.iter().zip(inserted) {
-            if new {
-                out.push(Stored::New(r.clone()));
-            } else {
-                let existing = self.inbound_by_key(&r.channel_id, &r.dedup_key).await?;
-                out.push(Stored::Duplicate(existing));
-            }
-        }
-        Ok(out)
-    }
-
     pub async fn inbound_by_key(
         &self,
         channel_id: &str,
@@ -354,30 +309,6 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         Ok(rows.iter().map(inbound_from).collect::<Result<_, _>>()?)
-    }
-
-    /// Records the pipeline's outcome of an inbound message.
-    pub async fn finish_inbound(
-        &self,
-        id: &str,
-        status: &str,
-        reply: Option<&serde_json::Value>,
-        replied_via: &str,
-        message_id: Option<&str>,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE inbound_messages SET status = $1, reply = $2, replied_via = $3, message_id = $4, \
-             updated_at = $5 WHERE id = $6",
-        )
-        .bind(status)
-        .bind(reply.map(|r| r.to_string()))
-        .bind(replied_via)
-        .bind(message_id)
-        .bind(now_ms())
-        .bind(id)
-        .execute(self.pool())
-        .await?;
-        Ok(())
     }
 
     /// The last time a customer wrote on a channel (the start of the reply window).
@@ -571,4 +502,75 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// Inserts inbound messages, skipping those whose (channel, dedup key) exists; the ids of the
+/// rows it inserted.
+pub(super) async fn insert_inbound_rows(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[&InboundRow],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    const COLUMNS: usize = 14;
+    let mut inserted = std::collections::HashSet::new();
+    for chunk in rows.chunks(256) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let params: Vec<String> = (1..=COLUMNS)
+                    .map(|c| format!("${}", i * COLUMNS + c))
+                    .collect();
+                format!("({})", params.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO inbound_messages ({INBOUND_COLUMNS}, updated_at) VALUES {} \
+             ON CONFLICT (channel_id, dedup_key) DO NOTHING RETURNING id",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(&r.id)
+                .bind(&r.tenant_id)
+                .bind(&r.channel_id)
+                .bind(&r.dedup_key)
+                .bind(&r.customer_id)
+                .bind(&r.kind)
+                .bind(&r.text)
+                .bind(r.fields.to_string())
+                .bind(r.received_at)
+                .bind(&r.status)
+                .bind(r.reply.as_ref().map(|v| v.to_string()))
+                .bind(r.replied_via.as_deref())
+                .bind(r.message_id.as_deref())
+                .bind(r.received_at);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            inserted.insert(row.try_get::<String, _>("id")?);
+        }
+    }
+    Ok(inserted)
+}
+
+/// Records the pipeline's outcome of an inbound message.
+pub(super) async fn finish_inbound(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    status: &str,
+    reply: Option<&serde_json::Value>,
+    replied_via: &str,
+    message_id: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE inbound_messages SET status = $1, reply = $2, replied_via = $3, message_id = $4, \
+         updated_at = $5 WHERE id = $6",
+    )
+    .bind(status)
+    .bind(reply.map(|r| r.to_string()))
+    .bind(replied_via)
+    .bind(message_id)
+    .bind(now_ms())
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -18,23 +18,6 @@ pub struct StoredMessage {
 }
 
 impl Store {
-    pub async fn insert_message(&self, m: &StoredMessage) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO messages (id, tenant_id, channel, customer_id, text, received_at, result) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&m.id)
-        .bind(&m.tenant_id)
-        .bind(&m.channel)
-        .bind(&m.customer_id)
-        .bind(&m.text)
-        .bind(m.received_at)
-        .bind(m.result.to_string())
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
     pub async fn message(&self, tenant_id: &str, id: &str) -> Result<StoredMessage, StoreError> {
         let r = sqlx::query(
             "SELECT id, tenant_id, channel, customer_id, text, received_at, result FROM messages \
@@ -56,4 +39,40 @@ impl Store {
             result: serde_json::from_str(&result).unwrap_or(serde_json::Value::Null),
         })
     }
+}
+
+/// Inserts processed messages, one statement per 256.
+pub(super) async fn insert_messages(
+    conn: &mut sqlx::AnyConnection,
+    messages: &[&StoredMessage],
+) -> Result<(), StoreError> {
+    const COLUMNS: usize = 7;
+    for chunk in messages.chunks(256) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let params: Vec<String> = (1..=COLUMNS)
+                    .map(|c| format!("${}", i * COLUMNS + c))
+                    .collect();
+                format!("({})", params.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO messages (id, tenant_id, channel, customer_id, text, received_at, result) \
+             VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for m in chunk {
+            q = q
+                .bind(&m.id)
+                .bind(&m.tenant_id)
+                .bind(&m.channel)
+                .bind(&m.customer_id)
+                .bind(&m.text)
+                .bind(m.received_at)
+                .bind(m.result.to_string());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }

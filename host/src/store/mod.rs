@@ -11,6 +11,7 @@ mod messages;
 mod metering;
 mod plugins;
 mod tenants;
+mod writer;
 
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -24,6 +25,7 @@ pub use messages::StoredMessage;
 pub use metering::{CallRecord, UsageRow};
 pub use plugins::{InstalledVersion, NewVersion, TenantPlugin};
 pub use tenants::{Addon, Subscription, Tenant};
+pub use writer::Writer;
 
 /// Which database engine is behind the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
