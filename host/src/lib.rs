@@ -185,6 +185,11 @@ impl App {
         if config.demo {
             self.seed_demo(config).await?;
         }
+        // The built-in classifier trains at first use (~0.1 s in a release build): start now,
+        // in the background, so the first message does not wait for it.
+        tokio::task::spawn_blocking(|| {
+            crate::classifier::IntentClassifier::builtin();
+        });
         let recovered = self.state.channels.recover().await?;
         if recovered > 0 {
             tracing::info!(

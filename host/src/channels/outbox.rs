@@ -65,7 +65,7 @@ pub async fn run(channels: Arc<Channels>, http: reqwest::Client) {
 }
 
 fn backoff_ms(attempts: i64) -> i64 {
-    (500i64 << attempts.clamp(0, 10)).min(10 * 60_000)
+    (500i64 << attempts.clamp(0, 20)).min(10 * 60_000)
 }
 
 async fn deliver(store: &Store, http: &reqwest::Client, item: OutboxRow) {

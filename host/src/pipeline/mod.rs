@@ -1,22 +1,24 @@
-//! The message path: a tenant's message in, its enabled plugins' hooks run in stage order
-//! (preprocess → classify → analyze → respond), the result stored and returned.
+//! The message path: a tenant's message in, the stages run in order ([`stages`]: preprocess
+//! plugins → classify (a classifier plugin, or the built-in classifier) → analyze plugins →
+//! respond plugins), the result stored and returned.
 //!
 //! Each hook call is isolated: a plugin that fails, traps or times out is recorded on the
 //! message and metered, and the message goes on without its contribution. Plugins run on a
 //! blocking thread (wasm calls are synchronous and bounded by their limits), never on an async
 //! worker.
 
+mod stages;
+
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::metering::Meter;
-use crate::package::Hook;
-use crate::registry::{ActivePlugin, Registry, RegistryError, TenantPlugins};
+use crate::registry::{Registry, RegistryError, TenantPlugins};
 use crate::runtime::contract::{
-    Analysis, Context, Customer, Field, Message, MessageKind, Owner, Sentiment, Session,
+    Context, Customer, Field, Message, MessageKind, Owner, Sentiment, Session,
 };
-use crate::runtime::{CallReport, HookCall, HookOutput, Outcome};
+use crate::runtime::{HookOutput, Outcome};
 use crate::store::{Store, StoreError, StoredMessage, Writer, now_ms};
 
 /// A message as it enters the pipeline.
@@ -104,6 +106,9 @@ pub struct PipelineResult {
     pub text: String,
     pub original_text: String,
     pub intents: Vec<ScoredIntent>,
+    /// The built-in classifier was too unsure (below its threshold, or a near tie).
+    #[serde(default)]
+    pub intent_fallback: bool,
     pub analysis: AnalysisSummary,
     pub reply: Option<ReplyOut>,
     pub stages: Vec<StageRecord>,
@@ -262,7 +267,7 @@ impl Pipeline {
     }
 }
 
-fn sentiment_name(s: Sentiment) -> &'static str {
+pub(crate) fn sentiment_name(s: Sentiment) -> &'static str {
     match s {
         Sentiment::Negative => "negative",
         Sentiment::Neutral => "neutral",
@@ -306,126 +311,35 @@ pub fn output_json(output: &HookOutput) -> serde_json::Value {
     }
 }
 
-/// Calls one plugin's hook, meters it and records it on the message.
-fn call_plugin(
-    registry: &Registry,
-    meter: &Meter,
-    tenant: &str,
-    p: &ActivePlugin,
-    call: HookCall,
-    timestamp: u64,
-    stages: &mut Vec<StageRecord>,
-) -> CallReport {
-    let report = registry
-        .pool()
-        .call(&p.plugin, tenant, call, timestamp, p.config.clone());
-    meter.record_blocking(tenant, &p.plugin.id, &p.plugin.version, &report);
-    if report.outcome != Outcome::Ok {
-        tracing::warn!(tenant, plugin = %p.plugin.key(), hook = report.hook.as_str(), outcome = report.outcome.as_str(), error = ?report.error, "plugin call failed");
-    }
-    stages.push(StageRecord {
-        stage: report.hook.as_str().to_owned(),
-        plugin: p.plugin.id.clone(),
-        version: p.plugin.version.clone(),
-        outcome: report.outcome,
-        duration_us: report.duration.as_micros() as u64,
-        fuel: report.fuel,
-        error: report.error.clone(),
-        output: report.output.as_ref().map(output_json),
-    });
-    report
-}
-
 fn run_stages(
     registry: &Registry,
     meter: &Meter,
     tenant: &str,
     plugins: &TenantPlugins,
-    mut ctx: Context,
+    ctx: Context,
     message_id: String,
 ) -> PipelineResult {
-    let ts = ctx.message.timestamp;
     let original_text = ctx.message.text.clone();
-    let mut stages = Vec::new();
-
-    for p in plugins.with_hook(Hook::Preprocess) {
-        let r = call_plugin(
-            registry,
-            meter,
-            tenant,
-            p,
-            HookCall::Preprocess(ctx.clone()),
-            ts,
-            &mut stages,
-        );
-        if let Some(HookOutput::Preprocess(Some(text))) = r.output {
-            ctx.message.text = text;
-        }
-    }
-
-    // The first classifier that answers wins; the built-in classifier joins in the pipeline issue.
-    for p in plugins.with_hook(Hook::Classify) {
-        let r = call_plugin(
-            registry,
-            meter,
-            tenant,
-            p,
-            HookCall::Classify(ctx.clone()),
-            ts,
-            &mut stages,
-        );
-        if let Some(HookOutput::Classify(mut scores)) = r.output {
-            scores.retain(|s| s.confidence.is_finite());
-            scores.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
-            for s in &mut scores {
-                s.confidence = s.confidence.clamp(0.0, 1.0);
-            }
-            ctx.intents = scores;
-            break;
-        }
-    }
-
-    let mut analysis = AnalysisSummary::default();
-    for p in plugins.with_hook(Hook::Analyze) {
-        let r = call_plugin(
-            registry,
-            meter,
-            tenant,
-            p,
-            HookCall::Analyze(ctx.clone()),
-            ts,
-            &mut stages,
-        );
-        if let Some(HookOutput::Analyze(a)) = r.output {
-            merge_analysis(&mut analysis, &mut ctx, a);
-        }
-    }
-
-    let mut reply = None;
-    for p in plugins.with_hook(Hook::Respond) {
-        let r = call_plugin(
-            registry,
-            meter,
-            tenant,
-            p,
-            HookCall::Respond(ctx.clone()),
-            ts,
-            &mut stages,
-        );
-        if let Some(HookOutput::Respond(Some(out))) = r.output {
-            reply = Some(ReplyOut {
-                text: out.text,
-                source: p.plugin.id.clone(),
-            });
-            break;
-        }
-    }
-
+    let env = stages::Env {
+        registry,
+        meter,
+        tenant,
+        plugins,
+    };
+    let mut work = stages::Work {
+        ctx,
+        intent_fallback: false,
+        analysis: AnalysisSummary::default(),
+        reply: None,
+        stages: Vec::new(),
+    };
+    stages::run_all(&env, &mut work);
     PipelineResult {
         message_id,
-        text: ctx.message.text,
+        text: work.ctx.message.text,
         original_text,
-        intents: ctx
+        intents: work
+            .ctx
             .intents
             .iter()
             .map(|s| ScoredIntent {
@@ -433,28 +347,10 @@ fn run_stages(
                 confidence: s.confidence,
             })
             .collect(),
-        analysis,
-        reply,
-        stages,
+        intent_fallback: work.intent_fallback,
+        analysis: work.analysis,
+        reply: work.reply,
+        stages: work.stages,
         skipped_plugins: plugins.skipped.clone(),
-    }
-}
-
-fn merge_analysis(summary: &mut AnalysisSummary, ctx: &mut Context, a: Analysis) {
-    if summary.sentiment.is_none() {
-        summary.sentiment = a.sentiment.map(|s| sentiment_name(s).to_owned());
-    }
-    if summary.emotion.is_none() {
-        summary.emotion = a.emotion;
-    }
-    summary.escalate |= a.escalate;
-    for t in a.tags {
-        if !summary.tags.contains(&t) {
-            summary.tags.push(t);
-        }
-    }
-    for f in a.annotations {
-        summary.annotations.insert(f.key.clone(), f.value.clone());
-        ctx.annotations.push(f);
     }
 }
