@@ -18,6 +18,7 @@
 //! | warm instances kept | `--max-warm-instances` | `KEFU_MAX_WARM_INSTANCES` | `plugin.max_warm_instances` | 512 |
 //! | JSON body limit (bytes) | `--max-body-bytes` | `KEFU_MAX_BODY_BYTES` | `max_body_bytes` | 65536 |
 //! | package upload limit (MiB) | `--max-package-mb` | `KEFU_MAX_PACKAGE_MB` | `max_package_mb` | 64 |
+//! | conversation idle end (s) | `--conversation-idle-secs` | `KEFU_CONVERSATION_IDLE_SECS` | `conversation_idle_secs` | 1800 |
 //! | log filter | `--log` | `KEFU_LOG` | `log` | `info` |
 
 use std::net::SocketAddr;
@@ -65,6 +66,9 @@ pub struct ServeArgs {
     pub max_warm_instances: Option<usize>,
     #[arg(long, env = "KEFU_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// A conversation ends after this many seconds without a message.
+    #[arg(long, env = "KEFU_CONVERSATION_IDLE_SECS")]
+    pub conversation_idle_secs: Option<u64>,
     #[arg(long, env = "KEFU_MAX_PACKAGE_MB")]
     pub max_package_mb: Option<usize>,
     /// Log filter, e.g. `info` or `kefu=debug,info`.
@@ -85,6 +89,7 @@ struct FileConfig {
     demo: bool,
     max_body_bytes: Option<usize>,
     max_package_mb: Option<usize>,
+    conversation_idle_secs: Option<u64>,
     log: Option<String>,
     #[serde(default)]
     plugin: FilePluginConfig,
@@ -116,6 +121,7 @@ pub struct Config {
     pub max_warm_instances: usize,
     pub max_body_bytes: usize,
     pub max_package_bytes: usize,
+    pub conversation_idle_secs: u64,
     pub log: String,
 }
 
@@ -135,6 +141,7 @@ impl Config {
             max_warm_instances: 512,
             max_body_bytes: 64 * 1024,
             max_package_bytes: 64 * 1024 * 1024,
+            conversation_idle_secs: 30 * 60,
             log: "info".to_owned(),
         }
     }
@@ -196,6 +203,9 @@ impl Config {
         }
         if let Some(v) = args.max_package_mb.or(file.max_package_mb) {
             cfg.max_package_bytes = v * 1024 * 1024;
+        }
+        if let Some(v) = args.conversation_idle_secs.or(file.conversation_idle_secs) {
+            cfg.conversation_idle_secs = v;
         }
         if let Some(v) = args.log.or(file.log) {
             cfg.log = v;

@@ -128,6 +128,10 @@ impl App {
             store: store.clone(),
             writer: Writer::start(store.clone()),
             known_tenants: Arc::default(),
+            conversations: Arc::new(crate::pipeline::conversations::Conversations::new(
+                store.clone(),
+                config.conversation_idle_secs as i64 * 1000,
+            )),
             registry: registry.clone(),
             meter: meter.clone(),
         };

@@ -367,10 +367,10 @@ impl Channels {
         status: &str,
         reply: Option<ChannelReply>,
         via: &str,
-        stored: Option<crate::store::StoredMessage>,
+        stored: Option<crate::pipeline::Pending>,
     ) {
         let reply_json = reply.as_ref().and_then(|r| serde_json::to_value(r).ok());
-        let message_id = stored.as_ref().map(|m| m.id.clone());
+        let message_id = stored.as_ref().map(|m| m.message.id.clone());
         if via == "outbox"
             && let Some(reply) = &reply
         {

@@ -230,12 +230,13 @@ pub async fn openapi() -> Json<Value> {
             op["security"] = json!([{"bearer": []}]);
         }
         if let Some(schema) = body {
-            let media = if schema.get("contentMediaType").is_some() {
-                "application/octet-stream"
-            } else {
-                "application/json"
-            };
-            op["requestBody"] = json!({"required": true, "content": {media: {"schema": schema}}});
+            let media = schema
+                .get("contentMediaType")
+                .and_then(|m| m.as_str())
+                .unwrap_or("application/json")
+                .to_owned();
+            op["requestBody"] =
+                json!({"required": true, "content": {media.as_str(): {"schema": schema}}});
         }
         let entry = paths.entry(path.to_owned()).or_insert_with(|| json!({}));
         entry[method] = op;

@@ -7,6 +7,7 @@
 //! blocking thread (wasm calls are synchronous and bounded by their limits), never on an async
 //! worker.
 
+pub mod conversations;
 mod stages;
 
 use std::sync::Arc;
@@ -16,10 +17,10 @@ use serde::{Deserialize, Serialize};
 use crate::metering::Meter;
 use crate::registry::{Registry, RegistryError, TenantPlugins};
 use crate::runtime::contract::{
-    Context, Customer, Field, Message, MessageKind, Owner, Sentiment, Session,
+    Context, Customer, Field, Message, MessageKind, Owner, Role, Sentiment, Session, Turn,
 };
 use crate::runtime::{HookOutput, Outcome};
-use crate::store::{Store, StoreError, StoredMessage, Writer, now_ms};
+use crate::store::{ConversationRow, Store, StoreError, StoredMessage, TurnRow, Writer, now_ms};
 
 /// A message as it enters the pipeline.
 #[derive(Clone, Debug, Deserialize)]
@@ -136,6 +137,7 @@ pub struct Pipeline {
     pub writer: Writer,
     /// Tenants known to exist (tenants are never deleted), to skip a query per message.
     pub known_tenants: Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
+    pub conversations: Arc<conversations::Conversations>,
     pub registry: Arc<Registry>,
     pub meter: Meter,
 }
@@ -167,9 +169,32 @@ impl Pipeline {
         tenant: &str,
         msg: InboundMessage,
     ) -> Result<PipelineResult, PipelineError> {
-        let (result, stored) = self.run(tenant, msg).await?;
-        self.writer.message(stored).await?;
+        let (result, pending) = self.run(tenant, msg).await?;
+        self.commit(pending).await?;
         Ok(result)
+    }
+
+    /// Stores what [`Pipeline::run`] produced: the message with its explanation, and the
+    /// conversation with its new turns (one group commit).
+    pub async fn commit(&self, pending: Pending) -> Result<(), StoreError> {
+        let Pending {
+            message,
+            conversation,
+            closed,
+            turns,
+        } = pending;
+        let close = async {
+            match closed {
+                Some(c) => self.writer.conversation(c, Vec::new()).await,
+                None => Ok(()),
+            }
+        };
+        let (a, b, c) = tokio::join!(
+            self.writer.message(message),
+            self.writer.conversation(conversation, turns),
+            close
+        );
+        a.and(b).and(c)
     }
 
     /// Runs the stages without storing: the result, and the record to store (the channels
@@ -178,7 +203,7 @@ impl Pipeline {
         &self,
         tenant: &str,
         msg: InboundMessage,
-    ) -> Result<(PipelineResult, StoredMessage), PipelineError> {
+    ) -> Result<(PipelineResult, Pending), PipelineError> {
         if msg.text.len() > MAX_TEXT_BYTES {
             return Err(PipelineError::Invalid(format!(
                 "text is longer than {MAX_TEXT_BYTES} bytes"
@@ -205,6 +230,10 @@ impl Pipeline {
         let plugins = self.registry.active(tenant).await?;
         let received_at = now_ms();
         let timestamp = msg.timestamp.unwrap_or(received_at as u64);
+        let current = self
+            .conversations
+            .current(tenant, &msg.channel, &msg.customer_id, received_at)
+            .await?;
         let ctx = Context {
             message: Message {
                 tenant: tenant.to_owned(),
@@ -231,10 +260,14 @@ impl Pipeline {
                     .collect(),
             },
             session: Session {
-                id: format!("{}:{}", msg.channel, msg.customer_id),
-                turns: Vec::new(),
-                intent: None,
-                owner: Owner::Bot,
+                id: current.conversation.id.clone(),
+                turns: current.turns.iter().map(contract_turn).collect(),
+                intent: current.conversation.intent.clone(),
+                owner: if current.conversation.owner == "human" {
+                    Owner::Human
+                } else {
+                    Owner::Bot
+                },
             },
             intents: Vec::new(),
             annotations: Vec::new(),
@@ -254,16 +287,77 @@ impl Pipeline {
             .await
             .map_err(|e| PipelineError::Worker(e.to_string()))?
         };
-        let stored = StoredMessage {
-            id: message_id,
+        let mut conversation = current.conversation;
+        conversation.last_at = received_at;
+        if !result.intent_fallback
+            && let Some(top) = result.intents.first()
+        {
+            conversation.intent = Some(top.label.clone());
+        }
+        let mut turns = vec![TurnRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            conversation_id: conversation.id.clone(),
             tenant_id: tenant.to_owned(),
-            channel: msg.channel,
-            customer_id: msg.customer_id,
-            text: msg.text,
-            received_at,
-            result: serde_json::to_value(&result).unwrap_or_default(),
+            role: "customer".into(),
+            text: result.text.clone(),
+            at: received_at,
+            message_id: Some(message_id.clone()),
+            annotations: serde_json::json!({
+                "intent": result.intents.first().map(|i| &i.label),
+                "confidence": result.intents.first().map(|i| i.confidence),
+                "sentiment": result.analysis.sentiment,
+                "escalate": result.analysis.escalate,
+            }),
+        }];
+        if let Some(reply) = &result.reply {
+            turns.push(TurnRow {
+                id: uuid::Uuid::new_v4().to_string(),
+                conversation_id: conversation.id.clone(),
+                tenant_id: tenant.to_owned(),
+                role: "bot".into(),
+                text: reply.text.clone(),
+                at: received_at + 1,
+                message_id: Some(message_id.clone()),
+                annotations: serde_json::json!({"source": reply.source}),
+            });
+        }
+        self.conversations.remember(&conversation, &turns);
+        let pending = Pending {
+            message: StoredMessage {
+                id: message_id,
+                tenant_id: tenant.to_owned(),
+                channel: msg.channel,
+                customer_id: msg.customer_id,
+                text: msg.text,
+                received_at,
+                result: serde_json::to_value(&result).unwrap_or_default(),
+            },
+            conversation,
+            closed: current.closed,
+            turns,
         };
-        Ok((result, stored))
+        Ok((result, pending))
+    }
+}
+
+/// What a processed message leaves to store.
+pub struct Pending {
+    pub message: StoredMessage,
+    pub conversation: ConversationRow,
+    /// A previous conversation that idled out.
+    pub closed: Option<ConversationRow>,
+    pub turns: Vec<TurnRow>,
+}
+
+fn contract_turn(t: &TurnRow) -> Turn {
+    Turn {
+        role: match t.role.as_str() {
+            "customer" => Role::Customer,
+            "agent" => Role::Agent,
+            _ => Role::Bot,
+        },
+        text: t.text.clone(),
+        timestamp: t.at as u64,
     }
 }
 

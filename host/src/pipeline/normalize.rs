@@ -52,7 +52,7 @@
 //!      `@張三`.
 //! 5. **Traditional → Simplified**, one character at a time, with the classifier's hand-written
 //!    table ([`crate::classifier::t2s`]). There is only one table, so N1 and the classifier
-//!    always agree. Six characters depend on their neighbours. For them the table's choice is
+//!    always agree. Seven characters depend on their neighbours. For them the table's choice is
 //!    kept, except in the common words where it would be wrong:
 //!    - `著` → `着` (看著 → 看着). It stays `著` in 著名, 著作, 著称, 著者, 著述, 显著, 名著,
 //!      原著, 土著, 卓著, 昭著, 巨著, 专著, 合著, 编著, 论著, 遗著, 译著 and 拙著. It does not stay
@@ -66,6 +66,8 @@
 //!      plugin (A2) and the classifier both rely on seeing it. It becomes `系` only in 關係,
 //!      聯係, 體係, 係統 and 係列 (also when those are half converted, as in `关係`). Otherwise it
 //!      stays `係`. `繫` → `系` comes from the table.
+//!    - `覆` is not in the table either, because 覆盖 is Simplified too. After 回 it becomes `复`:
+//!      回覆, the Taiwan spelling of "reply", becomes 回复.
 //!
 //!    Cantonese stays Cantonese: `唔係嘅`, `咗`, `冇`, `喺` and `佢哋` are not rewritten to
 //!    Mandarin here. Dialect → Mandarin is the job of the dialect plugin, a paid add-on. N1 only
@@ -245,7 +247,10 @@ fn without_invisibles(input: &str) -> Vec<char> {
 
 /// The full-width marks that stay full-width unless their context says otherwise.
 fn is_kept_full_width(c: char) -> bool {
-    matches!(c, '！' | '？' | '，' | '；' | '：' | '．' | '～' | '（' | '）')
+    matches!(
+        c,
+        '！' | '？' | '，' | '；' | '：' | '．' | '～' | '（' | '）'
+    )
 }
 
 /// The context-free part of the width fold.
@@ -268,7 +273,8 @@ fn fold_width(chars: &mut [char]) {
     for i in 0..chars.len() {
         let prev = i.checked_sub(1).map(|j| chars[j]);
         let next = chars.get(i + 1).copied();
-        let both = |f: fn(&char) -> bool| prev.as_ref().is_some_and(f) && next.as_ref().is_some_and(f);
+        let both =
+            |f: fn(&char) -> bool| prev.as_ref().is_some_and(f) && next.as_ref().is_some_and(f);
         match chars[i] {
             '．' if both(char::is_ascii_alphanumeric) => chars[i] = '.',
             '：' if both(char::is_ascii_digit) => chars[i] = ':',
@@ -396,7 +402,10 @@ fn email_at(s: &[char], i: usize) -> Option<usize> {
     if !is_email_local_char(s[i]) || (i > 0 && is_email_local_char(s[i - 1])) {
         return None;
     }
-    let at = i + s[i..].iter().take_while(|&&c| is_email_local_char(c)).count();
+    let at = i + s[i..]
+        .iter()
+        .take_while(|&&c| is_email_local_char(c))
+        .count();
     if s.get(at) != Some(&'@') {
         return None;
     }
@@ -428,7 +437,10 @@ fn mention_at(s: &[char], i: usize) -> Option<usize> {
     if s[i] != '@' || (i > 0 && s[i - 1].is_ascii_alphanumeric()) {
         return None;
     }
-    let run = s[i + 1..].iter().take_while(|&&c| is_mention_char(c)).count();
+    let run = s[i + 1..]
+        .iter()
+        .take_while(|&&c| is_mention_char(c))
+        .count();
     // A trailing `.` or `-` ends the sentence, not the name.
     let name = s[i + 1..i + 1 + run]
         .iter()
@@ -461,12 +473,17 @@ fn to_simplified(s: &[char], protected: &[bool]) -> Vec<char> {
 
 /// The simplification of the characters the table gets wrong in some common words, given the
 /// (already simplified) neighbours; `None` leaves the character to the table.
-fn contextual(c: char, prev: Option<char>, next: Option<char>, next2: Option<char>) -> Option<char> {
+fn contextual(
+    c: char,
+    prev: Option<char>,
+    next: Option<char>,
+    next2: Option<char>,
+) -> Option<char> {
     let is = |x: Option<char>, set: &str| x.is_some_and(|x| set.contains(x));
     match c {
         '著' => {
             let word_after = (next == Some('名') && !is(next2, "字单片"))
-                || (next == Some('作') && next2 != Some('业'))
+                || (next == Some('作') && !is(next2, "业業"))
                 || is(next, "称者述");
             let word_before = is(prev, "显名原土卓昭巨专合编论遗译拙");
             (word_after || word_before).then_some('著')
@@ -474,7 +491,8 @@ fn contextual(c: char, prev: Option<char>, next: Option<char>, next2: Option<cha
         '乾' => is(next, "隆坤").then_some('乾'),
         '瞭' => (next == Some('望')).then_some('瞭'),
         '帳' => (is(next, "篷幕") || is(prev, "蚊营纱床")).then_some('帐'),
-        '鍊' => (is(next, "子条") || is(prev, "项手脚颈锁拉表金银")).then_some('链'),
+        '鍊' => (is(next, "子条") || is(prev, "项手脚腳颈锁拉表金银")).then_some('链'),
+        '覆' => (prev == Some('回')).then_some('复'),
         '係' => (is(prev, "关联体") || is(next, "统列")).then_some('系'),
         _ => None,
     }
@@ -579,7 +597,17 @@ fn after_order_keyword(s: &[char], i: usize) -> bool {
     }
     let before = &s[..k];
     const WORDS: [&str; 11] = [
-        "单号", "订单", "运单", "编号", "卡号", "工单", "流水号", "序列号", "order", "id", "no",
+        "单号",
+        "订单",
+        "运单",
+        "编号",
+        "卡号",
+        "工单",
+        "流水号",
+        "序列号",
+        "order",
+        "id",
+        "no",
     ];
     WORDS.iter().any(|w| {
         let n = w.chars().count();
@@ -588,7 +616,9 @@ fn after_order_keyword(s: &[char], i: usize) -> bool {
         }
         let tail = &before[before.len() - n..];
         let ascii = w.is_ascii();
-        tail.iter().zip(w.chars()).all(|(a, b)| a.eq_ignore_ascii_case(&b))
+        tail.iter()
+            .zip(w.chars())
+            .all(|(a, b)| a.eq_ignore_ascii_case(&b))
             && !(ascii && before.len() > n && before[before.len() - n - 1].is_ascii_alphanumeric())
     })
 }
@@ -614,16 +644,16 @@ fn prefix_end(s: &[char], i: usize, prefix: Prefix) -> Option<usize> {
         Prefix::Bare(Country::Hk) => ("852", false),
         Prefix::None => return None,
     };
-    // The code must end there: `+86` is not the start of `+8612…`'s neighbour `+861`.
-    let code_end = |k: usize| -> Option<usize> {
-        let end = match_str(s, k, code)?;
-        Some(end)
-    };
+    let code_end = |k: usize| match_str(s, k, code);
     let end = if marked {
         match s[i] {
             '+' => code_end(i + 1)?,
             '(' => {
-                let k = if s.get(i + 1) == Some(&'+') { i + 2 } else { i + 1 };
+                let k = if s.get(i + 1) == Some(&'+') {
+                    i + 2
+                } else {
+                    i + 1
+                };
                 let close = code_end(k)?;
                 match_str(s, close, ")")?
             }
@@ -661,7 +691,8 @@ fn digit_groups(s: &[char], at: usize) -> (Vec<(usize, usize)>, Option<char>) {
     while groups.len() < 4 {
         match s.get(end) {
             Some(&c @ (' ' | '-'))
-                if sep.is_none_or(|p| p == c) && s.get(end + 1).is_some_and(char::is_ascii_digit) =>
+                if sep.is_none_or(|p| p == c)
+                    && s.get(end + 1).is_some_and(char::is_ascii_digit) =>
             {
                 let len = run(end + 1);
                 groups.push((end + 1, len));
@@ -965,11 +996,19 @@ fn emoji_len(s: &[char], i: usize) -> usize {
     let at = |k: usize| s.get(k).copied();
     let c = s[i];
     if matches!(c, '0'..='9' | '#' | '*') {
-        let j = if at(i + 1) == Some(VS16) { i + 2 } else { i + 1 };
+        let j = if at(i + 1) == Some(VS16) {
+            i + 2
+        } else {
+            i + 1
+        };
         return if at(j) == Some(KEYCAP) { j + 1 - i } else { 0 };
     }
     if is_regional_indicator(c) {
-        return if at(i + 1).is_some_and(is_regional_indicator) { 2 } else { 1 };
+        return if at(i + 1).is_some_and(is_regional_indicator) {
+            2
+        } else {
+            1
+        };
     }
     let mut j = i + 1;
     match pictograph(c) {
@@ -1029,19 +1068,25 @@ mod tests {
 
     #[test]
     fn a_run_with_a_line_break_becomes_one_newline() {
-        assert_eq!(text("收货人：王女士 \r\n\r\n  电话见下\n\n地址：深圳"), "收货人：王女士\n电话见下\n地址：深圳");
+        assert_eq!(
+            text("收货人：王女士 \r\n\r\n  电话见下\n\n地址：深圳"),
+            "收货人：王女士\n电话见下\n地址：深圳"
+        );
         assert_eq!(text("\n\n你好\n"), "你好");
     }
 
     #[test]
     fn zero_width_and_direction_characters_are_removed() {
-        assert_eq!(text("\u{FEFF}退\u{200B}款\u{200C}呀\u{200E}\u{2060}"), "退款呀");
+        assert_eq!(
+            text("\u{FEFF}退\u{200B}款\u{200C}呀\u{200E}\u{2060}"),
+            "退款呀"
+        );
         assert_eq!(text("a\u{200D}b"), "ab");
         assert_eq!(text("退\u{00AD}款\u{0007}"), "退款");
     }
 
     #[test]
-    fn the_whatsapp_style_mention_space_after_a_name_becomes_a_plain_space() {
+    fn the_wechat_space_after_a_mention_becomes_a_plain_space() {
         assert_eq!(text("@小王\u{2005}在吗"), "@小王 在吗");
     }
 
@@ -1104,7 +1149,9 @@ mod tests {
         assert_eq!(text("效果顯著"), "效果显著");
         assert_eq!(text("看著辦"), "看着办");
         assert_eq!(text("上面寫著名字"), "上面写着名字");
-        assert_eq!(text("等著作業"), "等着作业");
+        assert_eq!(text("等著作业"), "等着作业");
+        assert_eq!(text("請回覆"), "请回复");
+        assert_eq!(text("覆蓋"), "覆盖");
         assert_eq!(text("乾隆"), "乾隆");
         assert_eq!(text("瞭解"), "了解");
         assert_eq!(text("帳號"), "账号");
@@ -1133,7 +1180,10 @@ mod tests {
     #[test]
     fn urls_are_not_simplified_or_rewritten() {
         let n = normalize("看這個https://shop.example.com/p?tel=13800138000&q=1，點解打唔開");
-        assert_eq!(n.text, "看这个https://shop.example.com/p?tel=13800138000&q=1，点解打唔开");
+        assert_eq!(
+            n.text,
+            "看这个https://shop.example.com/p?tel=13800138000&q=1，点解打唔开"
+        );
         assert!(n.phones.is_empty());
         assert_eq!(text("網址 www.example.tw/訂單"), "网址 www.example.tw/订单");
     }
@@ -1143,7 +1193,10 @@ mod tests {
         let n = normalize("郵箱13800138000@qq.com，電話13900139000");
         assert_eq!(n.text, "邮箱13800138000@qq.com，电话+8613900139000");
         assert_eq!(n.phones, ["+8613900139000"]);
-        assert_eq!(text("Ｓｕｐｐｏｒｔ＠ｅｘａｍｐｌｅ．ｃｏｍ"), "Support@example.com");
+        assert_eq!(
+            text("Ｓｕｐｐｏｒｔ＠ｅｘａｍｐｌｅ．ｃｏｍ"),
+            "Support@example.com"
+        );
     }
 
     #[test]
@@ -1184,7 +1237,10 @@ mod tests {
         assert_eq!(strip_emoji("好的 👍 谢谢"), "好的 谢谢");
         assert_eq!(strip_emoji("👍🏻 好的"), "好的");
         assert_eq!(strip_emoji("收到了😂😂"), "收到了");
-        assert_eq!(strip_emoji("好的 🙏🏻\n明天见 👨\u{200D}👩\u{200D}👧"), "好的\n明天见");
+        assert_eq!(
+            strip_emoji("好的 🙏🏻\n明天见 👨\u{200D}👩\u{200D}👧"),
+            "好的\n明天见"
+        );
         assert_eq!(strip_emoji("🇨🇳1️⃣"), "");
     }
 
@@ -1283,21 +1339,35 @@ mod tests {
 
     #[test]
     fn a_number_joined_to_more_digit_groups_is_part_of_a_longer_code() {
-        for s in ["138 0013 8000 1234", "13800138000-01", "0755-2345 6789-8001", "1234-13800138000"] {
+        for s in [
+            "138 0013 8000 1234",
+            "13800138000-01",
+            "0755-2345 6789-8001",
+            "1234-13800138000",
+        ] {
             assert!(phones(s).is_empty(), "{s}");
         }
     }
 
     #[test]
     fn service_numbers_are_left_as_written() {
-        assert_eq!(text("客服热线400-820-8820或95588"), "客服热线400-820-8820或95588");
+        assert_eq!(
+            text("客服热线400-820-8820或95588"),
+            "客服热线400-820-8820或95588"
+        );
     }
 
     #[test]
     fn several_phone_numbers_are_all_found_in_order() {
         let n = normalize("手机13800138000 13900139000，座机010-62345678");
-        assert_eq!(n.text, "手机+8613800138000 +8613900139000，座机+861062345678");
-        assert_eq!(n.phones, ["+8613800138000", "+8613900139000", "+861062345678"]);
+        assert_eq!(
+            n.text,
+            "手机+8613800138000 +8613900139000，座机+861062345678"
+        );
+        assert_eq!(
+            n.phones,
+            ["+8613800138000", "+8613900139000", "+861062345678"]
+        );
     }
 
     // The whole.
@@ -1308,7 +1378,21 @@ mod tests {
         assert!(normalize(" 好的").changed);
         assert!(normalize("13800138000").changed);
         assert!(!normalize("").changed);
-        assert_eq!(normalize("  \u{3000}\n "), Default::default());
+        let blank = normalize("  \u{3000}\n ");
+        assert_eq!((blank.text.as_str(), blank.changed), ("", true));
+    }
+
+    #[test]
+    fn the_example_in_the_module_docs_holds() {
+        let n = normalize("請問 ＳＦ１２３４５６７８９０ 到咗未？電話 138 0013 8000 🙏🏻");
+        assert_eq!(n.text, "请问 SF1234567890 到咗未？电话 +8613800138000 🙏🏻");
+        assert_eq!(n.phones, ["+8613800138000"]);
+        assert_eq!(n.emoji, ["🙏🏻"]);
+        assert!(n.changed);
+        assert_eq!(
+            strip_emoji(&n.text),
+            "请问 SF1234567890 到咗未？电话 +8613800138000"
+        );
     }
 
     const SAMPLES: &[&str] = &[
@@ -1340,8 +1424,12 @@ mod tests {
         ];
         let mut n = 0;
         for line in data.iter().flat_map(|d| d.lines()) {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
-            let Some(s) = v["text"].as_str() else { continue };
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            let Some(s) = v["text"].as_str() else {
+                continue;
+            };
             let once = normalize(s).text;
             assert_eq!(normalize(&once).text, once, "{s}");
             n += 1;

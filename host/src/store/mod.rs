@@ -6,6 +6,7 @@
 //! booleans are `0/1` so every value maps the same way on both.
 
 mod channels;
+mod conversations;
 mod kv;
 mod messages;
 mod metering;
@@ -20,6 +21,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use channels::{AttemptRow, ChannelRow, InboundRow, OutboxRow, Stored};
+pub use conversations::{ConversationRow, TurnRow};
 pub use kv::DbKv;
 pub use messages::StoredMessage;
 pub use metering::{CallRecord, UsageRow};

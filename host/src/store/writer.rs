@@ -9,7 +9,7 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::{InboundRow, Store, StoreError, Stored, StoredMessage};
+use super::{ConversationRow, InboundRow, Store, StoreError, Stored, StoredMessage, TurnRow};
 
 const MAX_BATCH: usize = 512;
 
@@ -17,6 +17,10 @@ enum Op {
     Inbound(InboundRow, oneshot::Sender<Result<Stored, String>>),
     Message(StoredMessage, oneshot::Sender<Result<(), String>>),
     Finish(Finish, oneshot::Sender<Result<(), String>>),
+    Conversation(
+        Box<(ConversationRow, Vec<TurnRow>)>,
+        oneshot::Sender<Result<(), String>>,
+    ),
 }
 
 struct Finish {
@@ -62,6 +66,22 @@ impl Writer {
         let (tx, rx) = oneshot::channel();
         self.tx
             .send(Op::Message(m, tx))
+            .await
+            .map_err(|_| stopped())?;
+        rx.await
+            .map_err(|_| stopped())?
+            .map_err(StoreError::Conflict)
+    }
+
+    /// Creates or updates a conversation and appends turns to it.
+    pub async fn conversation(
+        &self,
+        conversation: ConversationRow,
+        turns: Vec<TurnRow>,
+    ) -> Result<(), StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Op::Conversation(Box::new((conversation, turns)), tx))
             .await
             .map_err(|_| stopped())?;
         rx.await
@@ -144,6 +164,13 @@ async fn commit(store: &Store, batch: &[Op]) -> Result<Vec<bool>, StoreError> {
         .collect();
     super::messages::insert_messages(&mut tx, &messages).await?;
     for op in batch {
+        if let Op::Conversation(c, _) = op {
+            super::conversations::upsert_conversation(&mut tx, &c.0).await?;
+            let turns: Vec<&TurnRow> = c.1.iter().collect();
+            super::conversations::insert_turns(&mut tx, &turns).await?;
+        }
+    }
+    for op in batch {
         if let Op::Finish(f, _) = op {
             super::channels::finish_inbound(
                 &mut tx,
@@ -181,7 +208,7 @@ async fn answer(store: &Store, ops: impl Iterator<Item = Op>, inserted: Vec<bool
                 };
                 let _ = reply.send(result);
             }
-            Op::Message(_, reply) | Op::Finish(_, reply) => {
+            Op::Message(_, reply) | Op::Finish(_, reply) | Op::Conversation(_, reply) => {
                 let _ = reply.send(Ok(()));
             }
         }
@@ -193,7 +220,7 @@ fn fail(op: Op, error: String) {
         Op::Inbound(_, reply) => {
             let _ = reply.send(Err(error));
         }
-        Op::Message(_, reply) | Op::Finish(_, reply) => {
+        Op::Message(_, reply) | Op::Finish(_, reply) | Op::Conversation(_, reply) => {
             let _ = reply.send(Err(error));
         }
     }

@@ -1,12 +1,15 @@
-//! Respond: the enabled respond plugins, in install order, until one answers.
+//! Respond: the enabled respond plugins, in install order, until one answers — unless a human
+//! agent owns the conversation.
 
 use super::{Env, StageError, Work, call_plugin};
 use crate::package::Hook;
 use crate::pipeline::ReplyOut;
+use crate::runtime::contract::Owner;
 use crate::runtime::{HookCall, HookOutput};
 
 pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
-    if work.reply.is_some() {
+    // A human owns the conversation: the bot stays quiet.
+    if work.reply.is_some() || work.ctx.session.owner == Owner::Human {
         return Ok(());
     }
     for p in env.plugins.with_hook(Hook::Respond) {

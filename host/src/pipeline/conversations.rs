@@ -1,0 +1,150 @@
+//! Conversations: one open per customer per channel, ended by an idle time (default 30 min).
+//! The recent turns are what plugins receive as the session context.
+//!
+//! The current conversation of each active customer and its last turns are kept in memory, so
+//! a message costs no extra read; writes go through the group-commit writer with the message.
+//! In a deployment of several replicas, a customer's messages should reach one replica (the
+//! channel callbacks route by tenant and customer) or the cache will see only its own turns.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use crate::store::{ConversationRow, Store, StoreError, TurnRow};
+
+/// Turns handed to plugins as context.
+pub const CONTEXT_TURNS: usize = 20;
+/// Customers whose conversation is kept in memory.
+const CACHE_CAPACITY: usize = 100_000;
+
+type Key = (String, String, String);
+
+#[derive(Clone)]
+struct Cached {
+    conversation: ConversationRow,
+    turns: VecDeque<TurnRow>,
+}
+
+/// See the module docs.
+pub struct Conversations {
+    store: Store,
+    idle_ms: i64,
+    cache: Mutex<HashMap<Key, Cached>>,
+}
+
+/// A message's conversation: the row (maybe new) and its recent turns, plus a conversation
+/// that idled out and must be closed.
+pub struct Current {
+    pub conversation: ConversationRow,
+    pub turns: Vec<TurnRow>,
+    pub closed: Option<ConversationRow>,
+}
+
+impl Conversations {
+    pub fn new(store: Store, idle_ms: i64) -> Self {
+        Conversations {
+            store,
+            idle_ms,
+            cache: Mutex::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Cached>> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The conversation a message at `now` belongs to.
+    pub async fn current(
+        &self,
+        tenant: &str,
+        channel: &str,
+        customer: &str,
+        now: i64,
+    ) -> Result<Current, StoreError> {
+        let key = (tenant.to_owned(), channel.to_owned(), customer.to_owned());
+        let cached = self.lock().get(&key).cloned();
+        let (latest, turns) = match cached {
+            Some(c) => (Some(c.conversation), c.turns.into_iter().collect()),
+            None => match self
+                .store
+                .latest_conversation(tenant, channel, customer)
+                .await?
+            {
+                Some(c) => {
+                    let turns = self.store.turns(&c.id, CONTEXT_TURNS as i64).await?;
+                    (Some(c), turns)
+                }
+                None => (None, Vec::new()),
+            },
+        };
+        match latest {
+            Some(c) if c.status == "open" && now - c.last_at <= self.idle_ms => Ok(Current {
+                conversation: c,
+                turns,
+                closed: None,
+            }),
+            previous => {
+                let closed = previous.filter(|c| c.status == "open").map(|mut c| {
+                    c.status = "closed".into();
+                    c.closed_at = Some(c.last_at + self.idle_ms);
+                    c
+                });
+                Ok(Current {
+                    conversation: ConversationRow {
+                        id: uuid::Uuid::new_v4().to_string(),
+                        tenant_id: tenant.to_owned(),
+                        channel: channel.to_owned(),
+                        customer_id: customer.to_owned(),
+                        status: "open".into(),
+                        owner: "bot".into(),
+                        queue: None,
+                        agent_id: None,
+                        intent: None,
+                        started_at: now,
+                        last_at: now,
+                        closed_at: None,
+                    },
+                    turns: Vec::new(),
+                    closed,
+                })
+            }
+        }
+    }
+
+    /// Remembers a conversation's new state and turns.
+    pub fn remember(&self, conversation: &ConversationRow, new_turns: &[TurnRow]) {
+        let key = (
+            conversation.tenant_id.clone(),
+            conversation.channel.clone(),
+            conversation.customer_id.clone(),
+        );
+        let mut cache = self.lock();
+        if cache.len() >= CACHE_CAPACITY && !cache.contains_key(&key) {
+            // Forget the idle ones first; a full cache of active customers is simply cleared.
+            let horizon = conversation.last_at - self.idle_ms;
+            cache.retain(|_, c| c.conversation.last_at >= horizon);
+            if cache.len() >= CACHE_CAPACITY {
+                cache.clear();
+            }
+        }
+        let entry = cache.entry(key).or_insert_with(|| Cached {
+            conversation: conversation.clone(),
+            turns: VecDeque::new(),
+        });
+        if entry.conversation.id != conversation.id {
+            entry.turns.clear();
+        }
+        entry.conversation = conversation.clone();
+        for t in new_turns {
+            entry.turns.push_back(t.clone());
+            if entry.turns.len() > CONTEXT_TURNS {
+                entry.turns.pop_front();
+            }
+        }
+    }
+
+    /// Forgets a customer's cached conversation (after a change made elsewhere).
+    pub fn forget(&self, tenant: &str, channel: &str, customer: &str) {
+        self.lock()
+            .remove(&(tenant.to_owned(), channel.to_owned(), customer.to_owned()));
+    }
+}

@@ -1,0 +1,203 @@
+//! Conversations (one open per customer per channel), their turns, and customer profiles.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+/// A conversation.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ConversationRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub channel: String,
+    pub customer_id: String,
+    /// `open` or `closed`.
+    pub status: String,
+    /// `bot` or `human`.
+    pub owner: String,
+    pub queue: Option<String>,
+    pub agent_id: Option<String>,
+    pub intent: Option<String>,
+    pub started_at: i64,
+    pub last_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+const CONVERSATION_COLUMNS: &str = "id, tenant_id, channel, customer_id, status, owner, queue, \
+    agent_id, intent, started_at, last_at, closed_at";
+
+fn conversation_from(r: &sqlx::any::AnyRow) -> Result<ConversationRow, sqlx::Error> {
+    Ok(ConversationRow {
+        id: r.try_get("id")?,
+        tenant_id: r.try_get("tenant_id")?,
+        channel: r.try_get("channel")?,
+        customer_id: r.try_get("customer_id")?,
+        status: r.try_get("status")?,
+        owner: r.try_get("owner")?,
+        queue: r.try_get("queue")?,
+        agent_id: r.try_get("agent_id")?,
+        intent: r.try_get("intent")?,
+        started_at: r.try_get("started_at")?,
+        last_at: r.try_get("last_at")?,
+        closed_at: r.try_get("closed_at")?,
+    })
+}
+
+/// One turn of a conversation.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TurnRow {
+    pub id: String,
+    pub conversation_id: String,
+    pub tenant_id: String,
+    /// `customer`, `bot` or `agent`.
+    pub role: String,
+    pub text: String,
+    pub at: i64,
+    /// The processed message this turn belongs to (its explanation).
+    pub message_id: Option<String>,
+    /// What the stages found (intent, sentiment, …) or who wrote it.
+    pub annotations: serde_json::Value,
+}
+
+fn turn_from(r: &sqlx::any::AnyRow) -> Result<TurnRow, sqlx::Error> {
+    let annotations: String = r.try_get("annotations")?;
+    Ok(TurnRow {
+        id: r.try_get("id")?,
+        conversation_id: r.try_get("conversation_id")?,
+        tenant_id: r.try_get("tenant_id")?,
+        role: r.try_get("role")?,
+        text: r.try_get("text")?,
+        at: r.try_get("at")?,
+        message_id: r.try_get("message_id")?,
+        annotations: serde_json::from_str(&annotations).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+impl Store {
+    /// The customer's latest conversation on a channel, if any.
+    pub async fn latest_conversation(
+        &self,
+        tenant_id: &str,
+        channel: &str,
+        customer_id: &str,
+    ) -> Result<Option<ConversationRow>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 AND channel = $2 \
+             AND customer_id = $3 ORDER BY last_at DESC LIMIT 1"
+        ))
+        .bind(tenant_id)
+        .bind(channel)
+        .bind(customer_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(conversation_from).transpose()?)
+    }
+
+    pub async fn conversation(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<ConversationRow, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 AND id = $2"
+        ))
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))?;
+        Ok(conversation_from(&row)?)
+    }
+
+    /// A tenant's conversations, most recently active first.
+    pub async fn conversations(
+        &self,
+        tenant_id: &str,
+        limit: i64,
+    ) -> Result<Vec<ConversationRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 \
+             ORDER BY last_at DESC, id LIMIT $2"
+        ))
+        .bind(tenant_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(conversation_from)
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// The last `limit` turns of a conversation, oldest first.
+    pub async fn turns(
+        &self,
+        conversation_id: &str,
+        limit: i64,
+    ) -> Result<Vec<TurnRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, conversation_id, tenant_id, role, text, at, message_id, annotations FROM turns \
+             WHERE conversation_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .bind(conversation_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut turns: Vec<TurnRow> = rows.iter().map(turn_from).collect::<Result<_, _>>()?;
+        turns.reverse();
+        Ok(turns)
+    }
+}
+
+/// Inserts or updates a conversation.
+pub(super) async fn upsert_conversation(
+    conn: &mut sqlx::AnyConnection,
+    c: &ConversationRow,
+) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO conversations ({CONVERSATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+         $9, $10, $11, $12) ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
+         owner = excluded.owner, queue = excluded.queue, agent_id = excluded.agent_id, \
+         intent = excluded.intent, last_at = excluded.last_at, closed_at = excluded.closed_at"
+    ))
+    .bind(&c.id)
+    .bind(&c.tenant_id)
+    .bind(&c.channel)
+    .bind(&c.customer_id)
+    .bind(&c.status)
+    .bind(&c.owner)
+    .bind(c.queue.as_deref())
+    .bind(c.agent_id.as_deref())
+    .bind(c.intent.as_deref())
+    .bind(c.started_at)
+    .bind(c.last_at)
+    .bind(c.closed_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Inserts turns.
+pub(super) async fn insert_turns(
+    conn: &mut sqlx::AnyConnection,
+    turns: &[&TurnRow],
+) -> Result<(), StoreError> {
+    for t in turns {
+        sqlx::query(
+            "INSERT INTO turns (id, conversation_id, tenant_id, role, text, at, message_id, annotations) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&t.id)
+        .bind(&t.conversation_id)
+        .bind(&t.tenant_id)
+        .bind(&t.role)
+        .bind(&t.text)
+        .bind(t.at)
+        .bind(t.message_id.as_deref())
+        .bind(t.annotations.to_string())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
