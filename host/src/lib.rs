@@ -132,6 +132,7 @@ impl App {
                 store.clone(),
                 config.conversation_idle_secs as i64 * 1000,
             )),
+            rules: Arc::default(),
             registry: registry.clone(),
             meter: meter.clone(),
         };

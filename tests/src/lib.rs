@@ -123,6 +123,13 @@ impl TestServer {
 
     /// A server whose configuration `adjust` may change first.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        // Server logs go to the test's captured output (shown when it fails).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                std::env::var("KEFU_TEST_LOG").unwrap_or_else(|_| "warn,kefu::plugin=error".into()),
+            )
+            .with_test_writer()
+            .try_init();
         let dir = tempfile::tempdir().expect("tempdir");
         let db = test_db(dir.path()).await;
         let mut config = Config::for_data_dir(dir.path());

@@ -21,6 +21,16 @@ const HOSTILE: [&str; 10] = [
     "well-behaved",
 ];
 
+/// The first stage record of a plugin.
+fn plugin_stage<'a>(res: &'a Value, plugin: &str) -> &'a Value {
+    res["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["plugin"] == plugin)
+        .unwrap_or_else(|| panic!("no stage of {plugin} in {res}"))
+}
+
 /// (plugin, stage) → (outcome, error, output) of a pipeline result.
 fn stages(res: &Value) -> HashMap<(String, String), (String, String, Value)> {
     res["stages"]
@@ -222,7 +232,9 @@ async fn an_endless_loop_is_stopped_by_the_wall_clock_deadline_when_fuel_would_a
         "an epoch interrupt, not fuel: {error}"
     );
     // The first call of an instance gets 20x the deadline for init: 200 ms here.
-    let took = res["stages"][0]["duration_us"].as_u64().unwrap();
+    let took = plugin_stage(&res, "hostile-loop")["duration_us"]
+        .as_u64()
+        .unwrap();
     assert!(
         (150_000..1_000_000).contains(&took),
         "stopped after {took} µs"
@@ -258,9 +270,17 @@ async fn plugin_init_gets_a_larger_budget_once_and_later_calls_reuse_the_loaded_
     s.enable("t", "slow-start").await;
     let (_, first) = s.send("t", "one").await;
     let (_, second) = s.send("t", "two").await;
-    let fuel = |res: &Value| res["stages"][0]["fuel"].as_u64().unwrap();
-    assert_eq!(first["stages"][0]["outcome"], "ok", "{first}");
-    assert_eq!(second["stages"][0]["outcome"], "ok", "{second}");
+    let fuel = |res: &Value| plugin_stage(res, "slow-start")["fuel"].as_u64().unwrap();
+    assert_eq!(
+        plugin_stage(&first, "slow-start")["outcome"],
+        "ok",
+        "{first}"
+    );
+    assert_eq!(
+        plugin_stage(&second, "slow-start")["outcome"],
+        "ok",
+        "{second}"
+    );
     // init's work (over the per-call fuel limit) ran once, on the first call only.
     assert!(fuel(&first) > 500_000_000, "{}", fuel(&first));
     assert!(fuel(&second) < 1_000_000, "{}", fuel(&second));

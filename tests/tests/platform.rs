@@ -182,6 +182,7 @@ async fn example_plugin_runs_every_hook_on_a_message_and_the_message_explains_it
     assert_eq!(
         stages,
         [
+            ("normalize", "ok"),
             ("preprocess", "ok"),
             ("classify", "ok"),
             ("analyze", "ok"),
@@ -211,7 +212,7 @@ async fn example_plugin_runs_every_hook_on_a_message_and_the_message_explains_it
         .await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(stored["result"]["reply"]["text"], res["reply"]["text"]);
-    assert_eq!(stored["result"]["stages"].as_array().unwrap().len(), 4);
+    assert_eq!(stored["result"]["stages"].as_array().unwrap().len(), 5);
     s.stop().await;
 }
 

@@ -398,17 +398,22 @@ impl Channels {
             }
             self.outbox_ready.notify_one();
         }
-        if let Err(e) = self
-            .writer
-            .finish_inbound(
-                &row.id,
-                status,
-                reply_json.as_ref(),
-                via,
-                message_id.as_deref(),
-            )
-            .await
-        {
+        // The message, its conversation and the inbound outcome join the same group commit.
+        let record = async {
+            match stored {
+                Some(pending) => self.pipeline.commit(pending).await,
+                None => Ok(()),
+            }
+        };
+        let finish = self.writer.finish_inbound(
+            &row.id,
+            status,
+            reply_json.as_ref(),
+            via,
+            message_id.as_deref(),
+        );
+        let (recorded, finished) = tokio::join!(record, finish);
+        if let Err(e) = recorded.and(finished) {
             tracing::error!(inbound = %row.id, error = %e, "cannot record an inbound message's outcome");
         }
     }

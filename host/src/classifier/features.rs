@@ -50,7 +50,11 @@ fn word_unit(word: &str) -> &str {
     let letters = word.len() - digits;
     if digits < 6 {
         word
-    } else if letters == 0 && digits == 11 && word.starts_with('1') {
+    } else if letters == 0
+        && ((digits == 11 && word.starts_with('1'))
+            // E.164 as the normalize stage writes it: +86 then the mobile number.
+            || (digits == 13 && word.starts_with("861")))
+    {
         "<phone>"
     } else if letters == 0 {
         "<num>"

@@ -60,7 +60,7 @@ mod features;
 mod lexicon;
 mod model;
 mod normalize;
-mod t2s;
+pub(crate) mod t2s;
 
 use std::sync::OnceLock;
 

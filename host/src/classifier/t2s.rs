@@ -68,10 +68,11 @@ const PAIRS: &str = "
 褸褛 覓觅 詛诅 誣诬 諧谐 謎谜 譴谴 豔艳 贓赃 趙赵 踐践 躉趸 轎轿 辮辫 遜逊 鄧邓 鈔钞
 鉛铅 銳锐 鋒锋 鏟铲 閩闽 闢辟 隕陨 雋隽 靂雳 韋韦 顫颤 飆飙 餞饯 駁驳 驟骤 鬢鬓 鯊鲨
 鵬鹏 齣出 龕龛 麽么 刪删
+業业 員员 別别 腳脚
 ";
 
 /// The Traditional → Simplified map, built once.
-pub(super) fn table() -> &'static HashMap<char, char> {
+pub(crate) fn table() -> &'static HashMap<char, char> {
     static TABLE: OnceLock<HashMap<char, char>> = OnceLock::new();
     TABLE.get_or_init(|| {
         PAIRS

@@ -10,6 +10,7 @@ mod messages;
 mod metrics;
 mod openapi;
 mod plugins;
+mod rules;
 mod tenants;
 mod usage;
 
@@ -67,6 +68,7 @@ pub fn router(state: AppState, limits: BodyLimits) -> Router {
         .merge(channels::router())
         .layer(DefaultBodyLimit::max(limits.json_bytes))
         .merge(plugins::router(limits.package_bytes))
+        .merge(rules::router())
         .merge(callbacks::router())
         .layer(middleware::from_fn(log_failures))
         .with_state(state)

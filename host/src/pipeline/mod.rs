@@ -1,6 +1,7 @@
-//! The message path: a tenant's message in, the stages run in order ([`stages`]: preprocess
-//! plugins → classify (a classifier plugin, or the built-in classifier) → analyze plugins →
-//! respond plugins), the result stored and returned.
+//! The message path: a tenant's message in, the stages run in order ([`stages`]: normalize →
+//! preprocess plugins → classify (a classifier plugin, or the built-in classifier) → analyze
+//! plugins → decide (the tenant's rules) → respond (a rule's reply or plugin, else the respond
+//! plugins)), the conversation updated, the result stored and returned.
 //!
 //! Each hook call is isolated: a plugin that fails, traps or times out is recorded on the
 //! message and metered, and the message goes on without its contribution. Plugins run on a
@@ -8,6 +9,8 @@
 //! worker.
 
 pub mod conversations;
+pub mod normalize;
+pub mod rules;
 mod stages;
 
 use std::sync::Arc;
@@ -91,6 +94,23 @@ pub struct AnalysisSummary {
     pub annotations: std::collections::BTreeMap<String, String>,
 }
 
+/// A rule handed the conversation to a human queue.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct HandoffOut {
+    pub queue: String,
+    pub note: Option<String>,
+    /// The rule that decided it.
+    pub rule: String,
+}
+
+/// A tenant's compiled decision rules and business hours.
+pub struct TenantRules {
+    pub rules: rules::RuleSet,
+    pub hours: Option<rules::BusinessHours>,
+    pub tenant_name: String,
+    pub version: i64,
+}
+
 /// The reply chosen for the customer.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ReplyOut {
@@ -112,6 +132,12 @@ pub struct PipelineResult {
     pub intent_fallback: bool,
     pub analysis: AnalysisSummary,
     pub reply: Option<ReplyOut>,
+    /// What the tenant's rules decided, when it has rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<rules::Decision>,
+    /// Set when a rule handed the conversation to a human queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<HandoffOut>,
     pub stages: Vec<StageRecord>,
     /// Enabled plugins not run (inactive subscription, failed to load).
     pub skipped_plugins: Vec<String>,
@@ -138,6 +164,8 @@ pub struct Pipeline {
     /// Tenants known to exist (tenants are never deleted), to skip a query per message.
     pub known_tenants: Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
     pub conversations: Arc<conversations::Conversations>,
+    /// Each tenant's compiled rules (`None`: it has none), loaded at first use.
+    pub rules: Arc<std::sync::RwLock<std::collections::HashMap<String, Option<Arc<TenantRules>>>>>,
     pub registry: Arc<Registry>,
     pub meter: Meter,
 }
@@ -172,6 +200,43 @@ impl Pipeline {
         let (result, pending) = self.run(tenant, msg).await?;
         self.commit(pending).await?;
         Ok(result)
+    }
+
+    /// A tenant's compiled rules, cached until they change.
+    pub async fn tenant_rules(&self, tenant: &str) -> Result<Option<Arc<TenantRules>>, StoreError> {
+        if let Some(r) = self
+            .rules
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(tenant)
+        {
+            return Ok(r.clone());
+        }
+        let compiled = match self.store.tenant_rules(tenant).await? {
+            Some(row) => {
+                let name = self.store.tenant(tenant).await?.name;
+                compile_rules(&row.rules, row.business_hours.as_ref(), name, row.version)
+                    .map_err(|e| {
+                        tracing::error!(tenant, error = %e, "stored rules no longer compile; ignoring them");
+                    })
+                    .ok()
+                    .map(Arc::new)
+            }
+            None => None,
+        };
+        self.rules
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(tenant.to_owned(), compiled.clone());
+        Ok(compiled)
+    }
+
+    /// Forgets a tenant's cached rules after a change.
+    pub fn forget_rules(&self, tenant: &str) {
+        self.rules
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(tenant);
     }
 
     /// Stores what [`Pipeline::run`] produced: the message with its explanation, and the
@@ -228,6 +293,7 @@ impl Pipeline {
                 .insert(tenant.to_owned());
         }
         let plugins = self.registry.active(tenant).await?;
+        let rules = self.tenant_rules(tenant).await?;
         let received_at = now_ms();
         let timestamp = msg.timestamp.unwrap_or(received_at as u64);
         let current = self
@@ -279,16 +345,37 @@ impl Pipeline {
         let id = message_id.clone();
         // Plugins run on a blocking thread; a tenant without any skips the thread hop.
         let result = if plugins.plugins.is_empty() {
-            run_stages(&registry, &meter, &tenant_owned, &plugins, ctx, id)
+            run_stages(
+                &registry,
+                &meter,
+                &tenant_owned,
+                &plugins,
+                rules.as_deref(),
+                ctx,
+                id,
+            )
         } else {
             tokio::task::spawn_blocking(move || {
-                run_stages(&registry, &meter, &tenant_owned, &plugins, ctx, id)
+                run_stages(
+                    &registry,
+                    &meter,
+                    &tenant_owned,
+                    &plugins,
+                    rules.as_deref(),
+                    ctx,
+                    id,
+                )
             })
             .await
             .map_err(|e| PipelineError::Worker(e.to_string()))?
         };
         let mut conversation = current.conversation;
         conversation.last_at = received_at;
+        if let Some(h) = &result.handoff {
+            conversation.owner = "human".into();
+            conversation.queue = Some(h.queue.clone());
+            conversation.agent_id = None;
+        }
         if !result.intent_fallback
             && let Some(top) = result.intents.first()
         {
@@ -338,6 +425,34 @@ impl Pipeline {
         };
         Ok((result, pending))
     }
+}
+
+/// Compiles a tenant's rules and business hours, naming the offending rule and field.
+pub fn compile_rules(
+    rules: &serde_json::Value,
+    hours: Option<&serde_json::Value>,
+    tenant_name: String,
+    version: i64,
+) -> Result<TenantRules, rules::RuleError> {
+    let set = rules::RuleSet::parse_json(rules)?;
+    let hours = match hours {
+        Some(h) => Some(
+            serde_json::from_value::<rules::BusinessHoursConfig>(h.clone())
+                .map_err(|e| rules::RuleError {
+                    rule: "business_hours".into(),
+                    field: "business_hours".into(),
+                    message: e.to_string(),
+                })
+                .and_then(rules::BusinessHours::new)?,
+        ),
+        None => None,
+    };
+    Ok(TenantRules {
+        rules: set,
+        hours,
+        tenant_name,
+        version,
+    })
 }
 
 /// What a processed message leaves to store.
@@ -410,6 +525,7 @@ fn run_stages(
     meter: &Meter,
     tenant: &str,
     plugins: &TenantPlugins,
+    rules: Option<&TenantRules>,
     ctx: Context,
     message_id: String,
 ) -> PipelineResult {
@@ -419,12 +535,16 @@ fn run_stages(
         meter,
         tenant,
         plugins,
+        rules,
     };
     let mut work = stages::Work {
         ctx,
         intent_fallback: false,
         analysis: AnalysisSummary::default(),
         reply: None,
+        decision: None,
+        handoff: None,
+        respond_with: None,
         stages: Vec::new(),
     };
     stages::run_all(&env, &mut work);
@@ -444,6 +564,8 @@ fn run_stages(
         intent_fallback: work.intent_fallback,
         analysis: work.analysis,
         reply: work.reply,
+        decision: work.decision,
+        handoff: work.handoff,
         stages: work.stages,
         skipped_plugins: plugins.skipped.clone(),
     }

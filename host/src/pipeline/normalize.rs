@@ -21,26 +21,26 @@
 //!    characters other than whitespace. They come with pasted text and break matching: `退\u{200B}款`
 //!    would not contain `退款`. The zero-width joiner U+200D is removed too, except between two
 //!    parts of an emoji sequence (👨‍👩‍👧), where it is part of the emoji.
-//! 2. **Some full-width forms become half-width**, where this helps matching:
-//!    - ASCII letters and digits: `ＡＢＣ１２３` → `ABC123`;
-//!    - symbols that have no separate Chinese use: `＠ ＃ ＄ ％ ＆ ＊ ＋ － ／ ＝ ＿ ＜ ＞ ［ ］` and
-//!      the rest of U+FF01..U+FF5E except the marks listed below, plus `￥ ￡ ￠ ￦` → `¥ £ ¢ ₩`
-//!      (`￥199` → `¥199`);
-//!    - `．` between two ASCII letters or digits (`１２．５`, `ｑｑ．ｃｏｍ`), `：` and `～` between two
-//!      digits (`10：30` → `10:30`, `3～5天` → `3~5天`), and a pair of `（ ）` whose content is
-//!      ASCII (`（ＳＦ１２３）` → `(SF123)`, `（010）` → `(010)`).
-//!
-//!    Chinese punctuation stays as it is, because it is the normal written form and plugins
-//!    and scripts match on it: `，。？！：；、「」『』《》【】…～（）`. A `？` after Chinese text is
-//!    still `？`. Latin letters are not lower-cased, because case matters in replies and codes.
-//!    The classifier folds case itself.
-//! 3. **Whitespace.** Every run of whitespace becomes one character. This includes tabs, U+3000
+//! 2. **Whitespace.** Every run of whitespace becomes one character. This includes tabs, U+3000
 //!    (ideographic space), NBSP and the U+2005 that WeChat puts after an @mention. A run that
 //!    contains a line break becomes one `\n`. Any other run becomes one space. Whitespace at
 //!    the start and end is trimmed. Line breaks are kept on purpose: customers type an address,
 //!    an order list or a few questions on separate lines, agents read the text in the console,
 //!    and every matcher treats `\n` as whitespace. Blank lines are not kept. Spaces inside Chinese
 //!    text are not removed (`我 要 退款` stays), because that would be a guess about intent.
+//! 3. **Some full-width forms become half-width**, where this helps matching:
+//!    - ASCII letters and digits: `ＡＢＣ１２３` → `ABC123`;
+//!    - symbols that have no separate Chinese use: `＠ ＃ ＄ ％ ＆ ＊ ＋ － ／ ＝ ＿ ＜ ＞ ［ ］` and
+//!      the rest of U+FF01..U+FF5E except the marks listed below, plus `￥ ￡ ￠ ￦` → `¥ £ ¢ ₩`
+//!      (`￥199` → `¥199`);
+//!    - `．` between two ASCII letters or digits (`１２．５`, `ｑｑ．ｃｏｍ`), `：` and `～` between two
+//!      digits (`10：30` → `10:30`, `3～5天` → `3~5天`), and a pair of `（ ）` whose content is
+//!      ASCII with a letter or digit (`（ＳＦ１２３）` → `(SF123)`, `（010）` → `(010)`).
+//!
+//!    Chinese punctuation stays as it is, because it is the normal written form and plugins
+//!    and scripts match on it: `，。？！：；、「」『』《》【】…～（）`. A `？` after Chinese text is
+//!    still `？`. Latin letters are not lower-cased, because case matters in replies and codes.
+//!    The classifier folds case itself.
 //! 4. **Protected spans** are found. Stages 5 and 6 do not change them.
 //!    - URLs start with `http://`, `https://` or `www.` and end at whitespace or the first
 //!      non-ASCII character. Trailing `.,;:!?'` and an unbalanced `)` are not part of the URL.
@@ -51,7 +51,7 @@
 //!      digit. A longer run is not taken as a mention. Names are identities, so `@張三` stays
 //!      `@張三`.
 //! 5. **Traditional → Simplified**, one character at a time, with the classifier's hand-written
-//!    table ([`crate::classifier::t2s`]). There is only one table, so N1 and the classifier
+//!    table (`crate::classifier::t2s`). There is only one table, so N1 and the classifier
 //!    always agree. Seven characters depend on their neighbours. For them the table's choice is
 //!    kept, except in the common words where it would be wrong:
 //!    - `著` → `着` (看著 → 看着). It stays `著` in 著名, 著作, 著称, 著者, 著述, 显著, 名著,
@@ -138,9 +138,8 @@ pub struct Normalized {
 /// Simplified, phone numbers to E.164, and the list of emoji. See the module docs for the
 /// rules.
 pub fn normalize(input: &str) -> Normalized {
-    let mut chars = without_invisibles(input);
+    let mut chars = collapse_whitespace(&without_invisibles(input));
     fold_width(&mut chars);
-    let chars = collapse_whitespace(&chars);
     let protected = protected_spans(&chars);
     let chars = to_simplified(&chars, &protected);
     let emoji = emoji_in(&chars);
@@ -243,7 +242,32 @@ fn without_invisibles(input: &str) -> Vec<char> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stage 2: full-width → half-width.
+// Stage 2: whitespace.
+
+fn collapse_whitespace(chars: &[char]) -> Vec<char> {
+    let mut out = Vec::with_capacity(chars.len());
+    let mut pending: Option<char> = None;
+    for &c in chars {
+        if c.is_whitespace() {
+            pending = Some(if pending == Some('\n') || is_line_break(c) {
+                '\n'
+            } else {
+                ' '
+            });
+        } else {
+            if let Some(p) = pending.take()
+                && !out.is_empty()
+            {
+                out.push(p);
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage 3: full-width → half-width.
 
 /// The full-width marks that stay full-width unless their context says otherwise.
 fn is_kept_full_width(c: char) -> bool {
@@ -279,54 +303,34 @@ fn fold_width(chars: &mut [char]) {
             '．' if both(char::is_ascii_alphanumeric) => chars[i] = '.',
             '：' if both(char::is_ascii_digit) => chars[i] = ':',
             '～' if both(char::is_ascii_digit) => chars[i] = '~',
-            '（' => {
-                if let Some(close) = ascii_paren_close(chars, i) {
-                    chars[i] = '(';
-                    chars[close] = ')';
-                }
-            }
             _ => {}
         }
     }
+    // After the marks above, so that `（１２．５）` is seen as ASCII on the first pass.
+    for i in 0..chars.len() {
+        if chars[i] == '（'
+            && let Some(close) = ascii_paren_close(chars, i)
+        {
+            chars[i] = '(';
+            chars[close] = ')';
+        }
+    }
 }
 
-/// The `）` closing the `（` at `open` when everything between them is ASCII (at most 32
-/// characters, not empty, no line break).
+/// The `）` closing the `（` at `open` when everything between them is ASCII with at least one
+/// letter or digit (at most 32 characters, no line break, no other parenthesis).
 fn ascii_paren_close(chars: &[char], open: usize) -> Option<usize> {
+    let mut alnum = false;
     for (j, &c) in chars.iter().enumerate().skip(open + 1).take(33) {
         if c == '）' {
-            return (j > open + 1).then_some(j);
+            return alnum.then_some(j);
         }
-        if !c.is_ascii() || is_line_break(c) {
+        if !c.is_ascii() || is_line_break(c) || c == '(' || c == ')' {
             return None;
         }
+        alnum |= c.is_ascii_alphanumeric();
     }
     None
-}
-
-// ---------------------------------------------------------------------------------------------
-// Stage 3: whitespace.
-
-fn collapse_whitespace(chars: &[char]) -> Vec<char> {
-    let mut out = Vec::with_capacity(chars.len());
-    let mut pending: Option<char> = None;
-    for &c in chars {
-        if c.is_whitespace() {
-            pending = Some(if pending == Some('\n') || is_line_break(c) {
-                '\n'
-            } else {
-                ' '
-            });
-        } else {
-            if let Some(p) = pending.take()
-                && !out.is_empty()
-            {
-                out.push(p);
-            }
-            out.push(c);
-        }
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -463,13 +467,19 @@ fn to_simplified(s: &[char], protected: &[bool]) -> Vec<char> {
         .enumerate()
         .map(|(i, &c)| {
             if c.is_ascii() || protected[i] {
-                return c;
+                c
+            } else if CONTEXTUAL.contains(c) {
+                let (prev, next, next2) = (at(i.checked_sub(1)), at(Some(i + 1)), at(Some(i + 2)));
+                contextual(c, prev, next, next2).unwrap_or_else(|| simp(table, c))
+            } else {
+                simp(table, c)
             }
-            let (prev, next, next2) = (at(i.checked_sub(1)), at(Some(i + 1)), at(Some(i + 2)));
-            contextual(c, prev, next, next2).unwrap_or_else(|| simp(table, c))
         })
         .collect()
 }
+
+/// The characters [`contextual`] decides about.
+const CONTEXTUAL: &str = "著乾瞭帳鍊係覆";
 
 /// The simplification of the characters the table gets wrong in some common words, given the
 /// (already simplified) neighbours; `None` leaves the character to the table.
@@ -995,30 +1005,35 @@ fn continues_emoji(c: char) -> bool {
 fn emoji_len(s: &[char], i: usize) -> usize {
     let at = |k: usize| s.get(k).copied();
     let c = s[i];
-    if matches!(c, '0'..='9' | '#' | '*') {
-        let j = if at(i + 1) == Some(VS16) {
+    // `j`: the end of the base (a keycap, a flag or a pictograph).
+    let mut j = if matches!(c, '0'..='9' | '#' | '*') {
+        let k = if at(i + 1) == Some(VS16) {
             i + 2
         } else {
             i + 1
         };
-        return if at(j) == Some(KEYCAP) { j + 1 - i } else { 0 };
-    }
-    if is_regional_indicator(c) {
-        return if at(i + 1).is_some_and(is_regional_indicator) {
-            2
-        } else {
-            1
-        };
-    }
-    let mut j = i + 1;
-    match pictograph(c) {
-        Pictograph::No => return 0,
-        Pictograph::TextDefault if at(j) != Some(VS16) && !at(j).is_some_and(is_skin_tone) => {
+        if at(k) != Some(KEYCAP) {
             return 0;
         }
-        _ if at(j) == Some(VS15) => return 0,
-        _ => {}
-    }
+        k + 1
+    } else if is_regional_indicator(c) {
+        if at(i + 1).is_some_and(is_regional_indicator) {
+            i + 2
+        } else {
+            i + 1
+        }
+    } else {
+        let next = at(i + 1);
+        match pictograph(c) {
+            Pictograph::No => return 0,
+            Pictograph::TextDefault if next != Some(VS16) && !next.is_some_and(is_skin_tone) => {
+                return 0;
+            }
+            _ if next == Some(VS15) => return 0,
+            _ => i + 1,
+        }
+    };
+    // Modifiers, then any number of `ZWJ pictograph` links.
     loop {
         while at(j).is_some_and(|n| n == VS16 || is_skin_tone(n) || is_tag(n) || n == KEYCAP) {
             j += 1;

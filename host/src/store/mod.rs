@@ -11,6 +11,7 @@ mod kv;
 mod messages;
 mod metering;
 mod plugins;
+mod rules;
 mod tenants;
 mod writer;
 
@@ -26,6 +27,7 @@ pub use kv::DbKv;
 pub use messages::StoredMessage;
 pub use metering::{CallRecord, UsageRow};
 pub use plugins::{InstalledVersion, NewVersion, TenantPlugin};
+pub use rules::{AuditRow, RulesRow};
 pub use tenants::{Addon, Subscription, Tenant};
 pub use writer::Writer;
 

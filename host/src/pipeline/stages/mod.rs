@@ -8,6 +8,8 @@
 
 mod analyze;
 mod classify;
+mod decide;
+mod normalize;
 mod preprocess;
 mod respond;
 
@@ -16,7 +18,8 @@ use crate::registry::{ActivePlugin, Registry, TenantPlugins};
 use crate::runtime::contract::Context;
 use crate::runtime::{CallReport, HookCall, Outcome};
 
-use super::{AnalysisSummary, ReplyOut, StageRecord, output_json};
+use super::rules::Decision;
+use super::{AnalysisSummary, HandoffOut, ReplyOut, StageRecord, TenantRules, output_json};
 
 /// Everything a stage may use besides the message.
 pub struct Env<'a> {
@@ -24,6 +27,8 @@ pub struct Env<'a> {
     pub meter: &'a Meter,
     pub tenant: &'a str,
     pub plugins: &'a TenantPlugins,
+    /// The tenant's decision rules, if it has any.
+    pub rules: Option<&'a TenantRules>,
 }
 
 /// One message on its way through the stages.
@@ -33,6 +38,12 @@ pub struct Work {
     pub intent_fallback: bool,
     pub analysis: AnalysisSummary,
     pub reply: Option<ReplyOut>,
+    /// What the decision rules concluded.
+    pub decision: Option<Decision>,
+    /// A rule handed the conversation to a queue.
+    pub handoff: Option<HandoffOut>,
+    /// A rule named the respond plugin that should answer.
+    pub respond_with: Option<String>,
     pub stages: Vec<StageRecord>,
 }
 
@@ -50,34 +61,42 @@ pub enum StageError {
 /// The stages, in the order they run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
+    Normalize,
     Preprocess,
     Classify,
     Analyze,
+    Decide,
     Respond,
 }
 
 impl Stage {
-    pub const ORDER: [Stage; 4] = [
+    pub const ORDER: [Stage; 6] = [
+        Stage::Normalize,
         Stage::Preprocess,
         Stage::Classify,
         Stage::Analyze,
+        Stage::Decide,
         Stage::Respond,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
+            Stage::Normalize => "normalize",
             Stage::Preprocess => "preprocess",
             Stage::Classify => "classify",
             Stage::Analyze => "analyze",
+            Stage::Decide => "decide",
             Stage::Respond => "respond",
         }
     }
 
     fn run(self, env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
         match self {
+            Stage::Normalize => normalize::run(env, work),
             Stage::Preprocess => preprocess::run(env, work),
             Stage::Classify => classify::run(env, work),
             Stage::Analyze => analyze::run(env, work),
+            Stage::Decide => decide::run(env, work),
             Stage::Respond => respond::run(env, work),
         }
     }

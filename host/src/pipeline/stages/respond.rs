@@ -12,7 +12,13 @@ pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
     if work.reply.is_some() || work.ctx.session.owner == Owner::Human {
         return Ok(());
     }
-    for p in env.plugins.with_hook(Hook::Respond) {
+    // A rule may name the plugin that answers.
+    let chosen = work.respond_with.clone();
+    for p in env
+        .plugins
+        .with_hook(Hook::Respond)
+        .filter(|p| chosen.as_ref().is_none_or(|c| *c == p.plugin.id))
+    {
         let r = call_plugin(env, p, HookCall::Respond(work.ctx.clone()), work);
         if let Some(HookOutput::Respond(Some(out))) = r.output {
             work.reply = Some(ReplyOut {
