@@ -18,10 +18,28 @@ const CACHE_CAPACITY: usize = 100_000;
 
 type Key = (String, String, String);
 
+/// What plugins see of a turn.
+#[derive(Clone, Debug)]
+pub struct ContextTurn {
+    pub role: String,
+    pub text: String,
+    pub at: i64,
+}
+
+impl From<&TurnRow> for ContextTurn {
+    fn from(t: &TurnRow) -> Self {
+        ContextTurn {
+            role: t.role.clone(),
+            text: t.text.clone(),
+            at: t.at,
+        }
+    }
+}
+
 #[derive(Clone)]
 struct Cached {
     conversation: ConversationRow,
-    turns: VecDeque<TurnRow>,
+    turns: VecDeque<ContextTurn>,
 }
 
 /// See the module docs.
@@ -35,7 +53,7 @@ pub struct Conversations {
 /// that idled out and must be closed.
 pub struct Current {
     pub conversation: ConversationRow,
-    pub turns: Vec<TurnRow>,
+    pub turns: Vec<ContextTurn>,
     pub closed: Option<ConversationRow>,
 }
 
@@ -71,7 +89,7 @@ impl Conversations {
             {
                 Some(c) => {
                     let turns = self.store.turns(&c.id, CONTEXT_TURNS as i64).await?;
-                    (Some(c), turns)
+                    (Some(c), turns.iter().map(ContextTurn::from).collect())
                 }
                 None => (None, Vec::new()),
             },
@@ -135,7 +153,7 @@ impl Conversations {
         }
         entry.conversation = conversation.clone();
         for t in new_turns {
-            entry.turns.push_back(t.clone());
+            entry.turns.push_back(ContextTurn::from(t));
             if entry.turns.len() > CONTEXT_TURNS {
                 entry.turns.pop_front();
             }

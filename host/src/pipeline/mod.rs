@@ -464,7 +464,7 @@ pub struct Pending {
     pub turns: Vec<TurnRow>,
 }
 
-fn contract_turn(t: &TurnRow) -> Turn {
+fn contract_turn(t: &conversations::ContextTurn) -> Turn {
     Turn {
         role: match t.role.as_str() {
             "customer" => Role::Customer,

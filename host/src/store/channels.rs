@@ -508,23 +508,16 @@ impl Store {
 /// rows it inserted.
 pub(super) async fn insert_inbound_rows(
     conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
     rows: &[&InboundRow],
 ) -> Result<std::collections::HashSet<String>, StoreError> {
     const COLUMNS: usize = 14;
     let mut inserted = std::collections::HashSet::new();
     for chunk in rows.chunks(256) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let params: Vec<String> = (1..=COLUMNS)
-                    .map(|c| format!("${}", i * COLUMNS + c))
-                    .collect();
-                format!("({})", params.join(", "))
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO inbound_messages ({INBOUND_COLUMNS}, updated_at) VALUES {} \
              ON CONFLICT (channel_id, dedup_key) DO NOTHING RETURNING id",
-            values.join(", ")
+            super::placeholders(backend, chunk.len(), COLUMNS)
         );
         let mut q = sqlx::query(&sql);
         for r in chunk {
@@ -551,26 +544,31 @@ pub(super) async fn insert_inbound_rows(
     Ok(inserted)
 }
 
-/// Records the pipeline's outcome of an inbound message.
-pub(super) async fn finish_inbound(
+/// Records the pipeline's outcome of inbound messages: one `UPDATE … FROM (VALUES …)` per 200.
+pub(super) async fn finish_inbound_rows(
     conn: &mut sqlx::AnyConnection,
-    id: &str,
-    status: &str,
-    reply: Option<&serde_json::Value>,
-    replied_via: &str,
-    message_id: Option<&str>,
+    backend: super::Backend,
+    rows: &[(&str, &str, Option<&serde_json::Value>, &str, Option<&str>)],
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE inbound_messages SET status = $1, reply = $2, replied_via = $3, message_id = $4, \
-         updated_at = $5 WHERE id = $6",
-    )
-    .bind(status)
-    .bind(reply.map(|r| r.to_string()))
-    .bind(replied_via)
-    .bind(message_id)
-    .bind(now_ms())
-    .bind(id)
-    .execute(conn)
-    .await?;
+    const COLUMNS: usize = 5;
+    let now = now_ms();
+    for chunk in rows.chunks(200) {
+        let sql = format!(
+            "UPDATE inbound_messages SET status = v.column2, reply = v.column3, \
+             replied_via = v.column4, message_id = v.column5, updated_at = {now} \
+             FROM (VALUES {}) AS v WHERE inbound_messages.id = v.column1",
+            super::placeholders(backend, chunk.len(), COLUMNS)
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, status, reply, via, message_id) in chunk {
+            q = q
+                .bind(*id)
+                .bind(*status)
+                .bind(reply.map(|r| r.to_string()))
+                .bind(*via)
+                .bind(*message_id);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }

@@ -150,54 +150,76 @@ impl Store {
     }
 }
 
-/// Inserts or updates a conversation.
-pub(super) async fn upsert_conversation(
+/// Inserts or updates conversations; when one appears several times, the last state wins.
+pub(super) async fn upsert_conversations(
     conn: &mut sqlx::AnyConnection,
-    c: &ConversationRow,
+    backend: super::Backend,
+    conversations: &[&ConversationRow],
 ) -> Result<(), StoreError> {
-    sqlx::query(&format!(
-        "INSERT INTO conversations ({CONVERSATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-         $9, $10, $11, $12) ON CONFLICT (id) DO UPDATE SET status = excluded.status, \
-         owner = excluded.owner, queue = excluded.queue, agent_id = excluded.agent_id, \
-         intent = excluded.intent, last_at = excluded.last_at, closed_at = excluded.closed_at"
-    ))
-    .bind(&c.id)
-    .bind(&c.tenant_id)
-    .bind(&c.channel)
-    .bind(&c.customer_id)
-    .bind(&c.status)
-    .bind(&c.owner)
-    .bind(c.queue.as_deref())
-    .bind(c.agent_id.as_deref())
-    .bind(c.intent.as_deref())
-    .bind(c.started_at)
-    .bind(c.last_at)
-    .bind(c.closed_at)
-    .execute(conn)
-    .await?;
+    // PostgreSQL refuses to update one row twice in a statement: keep each id's last state.
+    let mut latest: Vec<&ConversationRow> = Vec::with_capacity(conversations.len());
+    for c in conversations {
+        match latest.iter_mut().find(|l| l.id == c.id) {
+            Some(slot) => *slot = c,
+            None => latest.push(c),
+        }
+    }
+    const COLUMNS: usize = 12;
+    for chunk in latest.chunks(200) {
+        let sql = format!(
+            "INSERT INTO conversations ({CONVERSATION_COLUMNS}) VALUES {} ON CONFLICT (id) DO UPDATE SET \
+             status = excluded.status, owner = excluded.owner, queue = excluded.queue, \
+             agent_id = excluded.agent_id, intent = excluded.intent, last_at = excluded.last_at, \
+             closed_at = excluded.closed_at",
+            super::placeholders(backend, chunk.len(), COLUMNS)
+        );
+        let mut q = sqlx::query(&sql);
+        for c in chunk {
+            q = q
+                .bind(&c.id)
+                .bind(&c.tenant_id)
+                .bind(&c.channel)
+                .bind(&c.customer_id)
+                .bind(&c.status)
+                .bind(&c.owner)
+                .bind(c.queue.as_deref())
+                .bind(c.agent_id.as_deref())
+                .bind(c.intent.as_deref())
+                .bind(c.started_at)
+                .bind(c.last_at)
+                .bind(c.closed_at);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
-/// Inserts turns.
+/// Inserts turns, one statement per 256.
 pub(super) async fn insert_turns(
     conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
     turns: &[&TurnRow],
 ) -> Result<(), StoreError> {
-    for t in turns {
-        sqlx::query(
+    const COLUMNS: usize = 8;
+    for chunk in turns.chunks(256) {
+        let sql = format!(
             "INSERT INTO turns (id, conversation_id, tenant_id, role, text, at, message_id, annotations) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&t.id)
-        .bind(&t.conversation_id)
-        .bind(&t.tenant_id)
-        .bind(&t.role)
-        .bind(&t.text)
-        .bind(t.at)
-        .bind(t.message_id.as_deref())
-        .bind(t.annotations.to_string())
-        .execute(&mut *conn)
-        .await?;
+             VALUES {}",
+            super::placeholders(backend, chunk.len(), COLUMNS)
+        );
+        let mut q = sqlx::query(&sql);
+        for t in chunk {
+            q = q
+                .bind(&t.id)
+                .bind(&t.conversation_id)
+                .bind(&t.tenant_id)
+                .bind(&t.role)
+                .bind(&t.text)
+                .bind(t.at)
+                .bind(t.message_id.as_deref())
+                .bind(t.annotations.to_string());
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -44,22 +44,15 @@ impl Store {
 /// Inserts processed messages, one statement per 256.
 pub(super) async fn insert_messages(
     conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
     messages: &[&StoredMessage],
 ) -> Result<(), StoreError> {
     const COLUMNS: usize = 7;
     for chunk in messages.chunks(256) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let params: Vec<String> = (1..=COLUMNS)
-                    .map(|c| format!("${}", i * COLUMNS + c))
-                    .collect();
-                format!("({})", params.join(", "))
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO messages (id, tenant_id, channel, customer_id, text, received_at, result) \
              VALUES {}",
-            values.join(", ")
+            super::placeholders(backend, chunk.len(), COLUMNS)
         );
         let mut q = sqlx::query(&sql);
         for m in chunk {

@@ -146,6 +146,7 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Op>) {
 /// Inbound messages and processed messages go in as multi-row inserts (one statement each per
 /// batch); outcomes are one prepared update each.
 async fn commit(store: &Store, batch: &[Op]) -> Result<Vec<bool>, StoreError> {
+    let backend = store.backend();
     let mut tx = store.pool().begin().await?;
     let inbound: Vec<&InboundRow> = batch
         .iter()
@@ -154,7 +155,7 @@ async fn commit(store: &Store, batch: &[Op]) -> Result<Vec<bool>, StoreError> {
             _ => None,
         })
         .collect();
-    let inserted_ids = super::channels::insert_inbound_rows(&mut tx, &inbound).await?;
+    let inserted_ids = super::channels::insert_inbound_rows(&mut tx, backend, &inbound).await?;
     let messages: Vec<&StoredMessage> = batch
         .iter()
         .filter_map(|op| match op {
@@ -162,27 +163,38 @@ async fn commit(store: &Store, batch: &[Op]) -> Result<Vec<bool>, StoreError> {
             _ => None,
         })
         .collect();
-    super::messages::insert_messages(&mut tx, &messages).await?;
-    for op in batch {
-        if let Op::Conversation(c, _) = op {
-            super::conversations::upsert_conversation(&mut tx, &c.0).await?;
-            let turns: Vec<&TurnRow> = c.1.iter().collect();
-            super::conversations::insert_turns(&mut tx, &turns).await?;
-        }
-    }
-    for op in batch {
-        if let Op::Finish(f, _) = op {
-            super::channels::finish_inbound(
-                &mut tx,
-                &f.id,
-                &f.status,
+    super::messages::insert_messages(&mut tx, backend, &messages).await?;
+    let conversations: Vec<&ConversationRow> = batch
+        .iter()
+        .filter_map(|op| match op {
+            Op::Conversation(c, _) => Some(&c.0),
+            _ => None,
+        })
+        .collect();
+    super::conversations::upsert_conversations(&mut tx, backend, &conversations).await?;
+    let turns: Vec<&TurnRow> = batch
+        .iter()
+        .filter_map(|op| match op {
+            Op::Conversation(c, _) => Some(c.1.iter()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    super::conversations::insert_turns(&mut tx, backend, &turns).await?;
+    let finished: Vec<_> = batch
+        .iter()
+        .filter_map(|op| match op {
+            Op::Finish(f, _) => Some((
+                f.id.as_str(),
+                f.status.as_str(),
                 f.reply.as_ref(),
-                &f.via,
+                f.via.as_str(),
                 f.message_id.as_deref(),
-            )
-            .await?;
-        }
-    }
+            )),
+            _ => None,
+        })
+        .collect();
+    super::channels::finish_inbound_rows(&mut tx, backend, &finished).await?;
     tx.commit().await?;
     Ok(batch
         .iter()
