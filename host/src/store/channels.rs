@@ -544,11 +544,20 @@ pub(super) async fn insert_inbound_rows(
     Ok(inserted)
 }
 
+/// An inbound message's outcome: (id, status, reply, replied via, message id).
+pub(super) type Outcome<'a> = (
+    &'a str,
+    &'a str,
+    Option<&'a serde_json::Value>,
+    &'a str,
+    Option<&'a str>,
+);
+
 /// Records the pipeline's outcome of inbound messages: one `UPDATE … FROM (VALUES …)` per 200.
 pub(super) async fn finish_inbound_rows(
     conn: &mut sqlx::AnyConnection,
     backend: super::Backend,
-    rows: &[(&str, &str, Option<&serde_json::Value>, &str, Option<&str>)],
+    rows: &[Outcome<'_>],
 ) -> Result<(), StoreError> {
     const COLUMNS: usize = 5;
     let now = now_ms();
