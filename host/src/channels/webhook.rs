@@ -68,7 +68,8 @@ pub fn verify(
         .map(str::trim)
         .and_then(|t| t.parse().ok())
         .ok_or(WebhookError::BadTimestamp)?;
-    if (now_secs - ts).abs() > REPLAY_WINDOW_SECS {
+    // abs_diff: an extreme timestamp must not overflow (found by fuzzing).
+    if now_secs.abs_diff(ts) > REPLAY_WINDOW_SECS as u64 {
         return Err(WebhookError::StaleTimestamp);
     }
     let given = signature
@@ -106,6 +107,12 @@ fn default_kind() -> String {
 
 /// Parses and checks a webhook body.
 pub fn parse(body: &[u8]) -> Result<WebhookMessage, WebhookError> {
+    // serde would also read a struct from a positional array (found by fuzzing).
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(WebhookError::BadBody(
+            "the body must be a JSON object".into(),
+        ));
+    }
     let msg: WebhookMessage =
         serde_json::from_slice(body).map_err(|e| WebhookError::BadBody(e.to_string()))?;
     let check = |field: &str, v: &str, max: usize| {
@@ -179,6 +186,12 @@ mod tests {
             verify(SECRET, None, Some(&sig), body, 1_000),
             Err(WebhookError::BadTimestamp)
         );
+        let extreme = (i64::MIN + 1_000).to_string();
+        assert_eq!(
+            verify(SECRET, Some(&extreme), Some(&sig), body, 1_000),
+            Err(WebhookError::StaleTimestamp),
+            "an extreme timestamp neither overflows nor passes the window"
+        );
         assert_eq!(
             verify(SECRET, Some("1000"), Some("md5=abc"), body, 1_000),
             Err(WebhookError::MissingSignature)
@@ -197,6 +210,7 @@ mod tests {
             &br#"{"message_id":"","customer_id":"u1","text":"hi"}"#[..],
             br#"{"message_id":"m","customer_id":"u1"}"#,
             br#"{"message_id":"m","customer_id":"u1","text":"x","extra":1}"#,
+            br#"["m1","u1","hi"]"#,
             b"not json",
         ] {
             assert!(

@@ -173,36 +173,8 @@ use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The 27 standard intent labels (`intents.md`), in the classifier's order.
-const INTENTS: [&str; 27] = [
-    "order_tracking",
-    "product_inquiry",
-    "price_inquiry",
-    "promotion_coupon",
-    "place_order",
-    "payment_issue",
-    "invoice",
-    "refund_request",
-    "return_exchange",
-    "cancel_order",
-    "modify_order",
-    "shipping_delivery",
-    "complaint",
-    "after_sales_repair",
-    "account_login",
-    "membership_points",
-    "course_inquiry",
-    "enrollment_schedule",
-    "store_location_hours",
-    "booking_appointment",
-    "human_agent",
-    "greeting",
-    "thanks_goodbye",
-    "technical_support",
-    "privacy_data",
-    "feedback_suggestion",
-    "chitchat_other",
-];
+/// The 27 standard intent labels (`intents.md`): the classifier's list is the one source.
+use crate::classifier::LABELS as INTENTS;
 
 /// The pseudo-intent of a classification too unsure to act on.
 pub const FALLBACK: &str = "fallback";
