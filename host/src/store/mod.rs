@@ -85,6 +85,9 @@ impl Store {
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
                             conn.execute("PRAGMA busy_timeout = 5000").await?;
                             conn.execute("PRAGMA foreign_keys = ON").await?;
+                            // 16 MiB of page cache per connection (SQLite's default is 2 MiB):
+                            // inserts into the uuid-keyed indexes stay in memory as the file grows.
+                            conn.execute("PRAGMA cache_size = -16384").await?;
                             // Checkpoints run in the background (see below), not inside
                             // whichever commit crosses the WAL size threshold.
                             conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
