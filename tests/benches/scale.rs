@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use kefu_host::App;
 use kefu_host::config::Config;
-use kefu_host::package::Hook;
 use kefu_host::runtime::contract::{Context, Customer, Message, MessageKind, Owner, Session};
 use kefu_host::runtime::{HookCall, Outcome};
 use kefu_tests::{pack_with, plugin_variant, publisher_key, publisher_public, repo_root, wasm};
@@ -165,14 +164,7 @@ async fn main() {
                 let mut calls = 0;
                 for p in &active.plugins {
                     for hook in p.plugin.hooks.clone() {
-                        let c = ctx(&tenant, round);
-                        let call = match hook {
-                            Hook::Preprocess => HookCall::Preprocess(c),
-                            Hook::Classify => HookCall::Classify(c),
-                            Hook::Analyze => HookCall::Analyze(c),
-                            Hook::Respond => HookCall::Respond(c),
-                            Hook::Inspect => HookCall::Inspect(c.session, c.customer),
-                        };
+                        let call = HookCall::for_hook(hook, ctx(&tenant, round));
                         let r = registry
                             .pool()
                             .call(&p.plugin, &tenant, call, 0, p.config.clone());

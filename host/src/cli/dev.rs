@@ -12,12 +12,9 @@ use crate::package::{
     self, Hook, PackInput, Package, ReadLimits, TrustedKeys, format_public_key, key_id,
 };
 use crate::pipeline::{CustomerInfo, output_json};
-use crate::runtime::contract::{
-    Context, Customer, Field, Message, MessageKind, Owner, Role, Session, Turn,
-};
+use crate::runtime::contract::{Context, Message, MessageKind, Owner, Role, Session, Turn};
 use crate::runtime::{
-    HookCall, HookOutput, InstancePool, Limits, MemoryKv, PluginSpec, RequestedLimits, Runtime,
-    RuntimeConfig,
+    HookCall, HookOutput, InstancePool, Limits, MemoryKv, PluginSpec, Runtime, RuntimeConfig,
 };
 
 pub fn generate_keys(out: &Path) -> anyhow::Result<()> {
@@ -184,24 +181,6 @@ struct SampleTurn {
     ts: u64,
 }
 
-fn customer_of(id: &str, c: &CustomerInfo) -> Customer {
-    Customer {
-        id: id.to_owned(),
-        name: c.name.clone(),
-        tags: c.tags.clone(),
-        segment: c.segment.clone(),
-        vip: c.vip,
-        profile: c
-            .profile
-            .iter()
-            .map(|(k, v)| Field {
-                key: k.clone(),
-                value: v.clone(),
-            })
-            .collect(),
-    }
-}
-
 fn session_of(s: &SampleSession, base_ms: u64) -> anyhow::Result<Session> {
     let turns = s
         .turns
@@ -256,13 +235,7 @@ pub fn run_samples(package_path: &Path, input: &Path, config: Option<&str>) -> a
         .join("cache");
     let runtime = Runtime::new(RuntimeConfig::new(cache))?;
     let m = &pkg.manifest;
-    let limits = Limits::default().narrowed(&RequestedLimits {
-        fuel: m.limits.fuel,
-        memory_mb: m.limits.memory_mb,
-        timeout_ms: m.limits.timeout_ms,
-        output_kb: m.limits.output_kb,
-        kv_quota_kb: m.limits.kv_quota_kb,
-    });
+    let limits = crate::registry::effective_limits(&Limits::default(), m);
     let plugin = runtime.load(PluginSpec {
         id: &m.id,
         version: &m.version.to_string(),
@@ -289,7 +262,7 @@ pub fn run_samples(package_path: &Path, input: &Path, config: Option<&str>) -> a
             .customer_id
             .clone()
             .unwrap_or_else(|| "sample-customer".into());
-        let customer = customer_of(&customer_id, &sample.customer);
+        let customer = sample.customer.to_contract(&customer_id);
         let mut results = serde_json::Map::new();
         let mut record = |hook: Hook, report: crate::runtime::CallReport| {
             if report.outcome != crate::runtime::Outcome::Ok {
@@ -349,12 +322,7 @@ pub fn run_samples(package_path: &Path, input: &Path, config: Option<&str>) -> a
                 if !plugin.has_hook(hook) {
                     continue;
                 }
-                let call = match hook {
-                    Hook::Preprocess => HookCall::Preprocess(ctx.clone()),
-                    Hook::Classify => HookCall::Classify(ctx.clone()),
-                    Hook::Analyze => HookCall::Analyze(ctx.clone()),
-                    _ => HookCall::Respond(ctx.clone()),
-                };
+                let call = HookCall::for_hook(hook, ctx.clone());
                 match record(hook, pool.call(&plugin, "local", call, ts, config.clone())) {
                     Some(HookOutput::Preprocess(Some(t))) => ctx.message.text = t,
                     Some(HookOutput::Classify(scores)) => ctx.intents = scores,

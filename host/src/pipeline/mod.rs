@@ -61,6 +61,27 @@ pub struct CustomerInfo {
     pub profile: std::collections::BTreeMap<String, String>,
 }
 
+impl CustomerInfo {
+    /// The customer as the plugin contract carries it.
+    pub fn to_contract(&self, id: &str) -> Customer {
+        Customer {
+            id: id.to_owned(),
+            name: self.name.clone(),
+            tags: self.tags.clone(),
+            segment: self.segment.clone(),
+            vip: self.vip,
+            profile: self
+                .profile
+                .iter()
+                .map(|(k, v)| Field {
+                    key: k.clone(),
+                    value: v.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// One plugin call on a message.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct StageRecord {
@@ -309,22 +330,7 @@ impl Pipeline {
                 kind,
                 timestamp,
             },
-            customer: Customer {
-                id: msg.customer_id.clone(),
-                name: msg.customer.name.clone(),
-                tags: msg.customer.tags.clone(),
-                segment: msg.customer.segment.clone(),
-                vip: msg.customer.vip,
-                profile: msg
-                    .customer
-                    .profile
-                    .iter()
-                    .map(|(k, v)| Field {
-                        key: k.clone(),
-                        value: v.clone(),
-                    })
-                    .collect(),
-            },
+            customer: msg.customer.to_contract(&msg.customer_id),
             session: Session {
                 id: current.conversation.id.clone(),
                 turns: current.turns.iter().map(contract_turn).collect(),

@@ -30,6 +30,17 @@ pub enum HookCall {
 }
 
 impl HookCall {
+    /// The call of `hook` on a message (inspect gets the context's session and customer).
+    pub fn for_hook(hook: Hook, ctx: Context) -> HookCall {
+        match hook {
+            Hook::Preprocess => HookCall::Preprocess(ctx),
+            Hook::Classify => HookCall::Classify(ctx),
+            Hook::Analyze => HookCall::Analyze(ctx),
+            Hook::Respond => HookCall::Respond(ctx),
+            Hook::Inspect => HookCall::Inspect(ctx.session, ctx.customer),
+        }
+    }
+
     pub fn hook(&self) -> Hook {
         match self {
             HookCall::Preprocess(_) => Hook::Preprocess,
