@@ -3,7 +3,6 @@
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use serde::Deserialize;
@@ -12,10 +11,8 @@ use crate::package::{
     self, Hook, PackInput, Package, ReadLimits, TrustedKeys, format_public_key, key_id,
 };
 use crate::pipeline::{CustomerInfo, output_json};
-use crate::runtime::contract::{Context, Message, MessageKind, Owner, Role, Session, Turn};
-use crate::runtime::{
-    HookCall, HookOutput, InstancePool, Limits, MemoryKv, PluginSpec, Runtime, RuntimeConfig,
-};
+use crate::runtime::contract::{Owner, Role, Session, Turn};
+use crate::runtime::{HookCall, HookOutput};
 
 pub fn generate_keys(out: &Path) -> anyhow::Result<()> {
     let key = package::generate_signing_key();
@@ -209,43 +206,7 @@ fn session_of(s: &SampleSession, base_ms: u64) -> anyhow::Result<Session> {
 
 /// Runs every hook the plugin declares on each sample, in stage order, and prints the results.
 pub fn run_samples(package_path: &Path, input: &Path, config: Option<&str>) -> anyhow::Result<()> {
-    let bytes = std::fs::read(package_path)
-        .with_context(|| format!("cannot read {}", package_path.display()))?;
-    let pkg = Package::read(&bytes, &ReadLimits::default())?;
-    pkg.manifest
-        .check_contract(crate::registry::SUPPORTED_CONTRACTS)?;
-    let config: serde_json::Value = match config {
-        Some(c) => serde_json::from_str(c).context("--config is not valid JSON")?,
-        None => pkg.manifest.default_config(),
-    };
-    if let Err(errors) = pkg.manifest.validate_config(&config) {
-        bail!(
-            "configuration does not match the plugin's schema: {}",
-            errors.join("; ")
-        );
-    }
-    let work = tempfile::tempdir()?;
-    let data_dir = work.path().join("data");
-    std::fs::create_dir_all(&data_dir)?;
-    let cap = cap_std::fs::Dir::open_ambient_dir(&data_dir, cap_std::ambient_authority())?;
-    pkg.write_data(&cap)?;
-    let cache = std::env::var("KEFU_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from("./data"))
-        .join("cache");
-    let runtime = Runtime::new(RuntimeConfig::new(cache))?;
-    let m = &pkg.manifest;
-    let limits = crate::registry::effective_limits(&Limits::default(), m);
-    let plugin = runtime.load(PluginSpec {
-        id: &m.id,
-        version: &m.version.to_string(),
-        component: &pkg.component,
-        hooks: m.hooks.clone(),
-        limits,
-        data_dir: Some(data_dir),
-    })?;
-    let pool = InstancePool::new(runtime, Arc::new(MemoryKv::default()));
-    let config: Arc<str> = Arc::from(config.to_string());
+    let local = super::local::LocalPlugin::open(package_path, config)?;
     let reader = std::io::BufReader::new(
         std::fs::File::open(input).with_context(|| format!("cannot read {}", input.display()))?,
     );
@@ -281,49 +242,28 @@ pub fn run_samples(package_path: &Path, input: &Path, config: Option<&str>) -> a
             report.output
         };
         if let Some(session) = &sample.session
-            && plugin.has_hook(Hook::Inspect)
+            && local.has_hook(Hook::Inspect)
         {
             let s = session_of(session, ts)?;
-            let r = pool.call(
-                &plugin,
-                "local",
-                HookCall::Inspect(s, customer.clone()),
-                ts,
-                config.clone(),
+            record(
+                Hook::Inspect,
+                local.call(HookCall::Inspect(s, customer.clone()), ts),
             );
-            record(Hook::Inspect, r);
         }
         if let Some(text) = &sample.text {
-            let mut ctx = Context {
-                message: Message {
-                    tenant: "local".into(),
-                    channel: sample.channel.clone().unwrap_or_else(|| "local".into()),
-                    customer_id: customer_id.clone(),
-                    text: text.clone(),
-                    kind: MessageKind::Text,
-                    timestamp: ts,
-                },
-                customer: customer.clone(),
-                session: Session {
-                    id: "sample".into(),
-                    turns: Vec::new(),
-                    intent: None,
-                    owner: Owner::Bot,
-                },
-                intents: Vec::new(),
-                annotations: Vec::new(),
-            };
+            let channel = sample.channel.as_deref().unwrap_or("local");
+            let mut ctx = super::local::text_context(text, customer.clone(), channel, ts);
             for hook in [
                 Hook::Preprocess,
                 Hook::Classify,
                 Hook::Analyze,
                 Hook::Respond,
             ] {
-                if !plugin.has_hook(hook) {
+                if !local.has_hook(hook) {
                     continue;
                 }
                 let call = HookCall::for_hook(hook, ctx.clone());
-                match record(hook, pool.call(&plugin, "local", call, ts, config.clone())) {
+                match record(hook, local.call(call, ts)) {
                     Some(HookOutput::Preprocess(Some(t))) => ctx.message.text = t,
                     Some(HookOutput::Classify(scores)) => ctx.intents = scores,
                     Some(HookOutput::Analyze(a)) => ctx.annotations.extend(a.annotations),

@@ -5,6 +5,7 @@
 mod client;
 mod dev;
 mod eval;
+pub mod local;
 
 use std::path::PathBuf;
 
@@ -359,13 +360,56 @@ pub enum ChannelCmd {
 #[derive(Subcommand, Debug)]
 pub enum EvalCmd {
     /// Intent accuracy, per-label precision/recall/F1 and the confusion matrix of the built-in
-    /// classifier.
+    /// classifier, or of a classify plugin run in the sandbox.
     Intent {
         /// JSON Lines of {"text", "intent"}.
         file: PathBuf,
-        #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
-        format: EvalFormat,
+        /// A first-party plugin id (a package built by ./scripts/build-plugins.sh) or a .kpkg file.
+        #[arg(long)]
+        plugin: Option<String>,
+        #[command(flatten)]
+        opts: EvalOpts,
     },
+    /// Cantonese detection by a preprocess plugin, and intent accuracy with and without it.
+    Dialect {
+        /// JSON Lines of {"text", "mandarin", "intent", "dialect": "yue"|"cmn"}.
+        file: PathBuf,
+        #[arg(long)]
+        plugin: String,
+        /// The classifier after preprocessing: `builtin` (default) or a classify plugin.
+        #[arg(long)]
+        classifier: Option<String>,
+        #[command(flatten)]
+        opts: EvalOpts,
+    },
+    /// Sentiment and escalation by an analyze plugin.
+    Sentiment {
+        /// JSON Lines of {"text", "sentiment", "escalate"}.
+        file: PathBuf,
+        #[arg(long)]
+        plugin: String,
+        #[command(flatten)]
+        opts: EvalOpts,
+    },
+    /// Session quality inspection by an inspect plugin.
+    Qa {
+        /// JSON Lines of {"session_id", "turns", "expected"}.
+        file: PathBuf,
+        #[arg(long)]
+        plugin: String,
+        #[command(flatten)]
+        opts: EvalOpts,
+    },
+}
+
+/// Options every `kefu eval` takes.
+#[derive(clap::Args, Debug)]
+pub struct EvalOpts {
+    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+    format: EvalFormat,
+    /// The plugin's tenant configuration as JSON (its manifest default otherwise).
+    #[arg(long)]
+    config: Option<String>,
 }
 
 /// How `kefu eval` prints its report.
@@ -384,15 +428,47 @@ pub enum KeysCmd {
     },
 }
 
+fn run_eval(cmd: EvalCmd) -> anyhow::Result<()> {
+    match cmd {
+        EvalCmd::Intent { file, plugin, opts } => eval::eval_intent(
+            &file,
+            plugin.as_deref(),
+            opts.config.as_deref(),
+            opts.format == EvalFormat::Json,
+        ),
+        EvalCmd::Dialect {
+            file,
+            plugin,
+            classifier,
+            opts,
+        } => eval::eval_dialect(
+            &file,
+            &plugin,
+            classifier.as_deref(),
+            opts.config.as_deref(),
+            opts.format == EvalFormat::Json,
+        ),
+        EvalCmd::Sentiment { file, plugin, opts } => eval::eval_sentiment(
+            &file,
+            &plugin,
+            opts.config.as_deref(),
+            opts.format == EvalFormat::Json,
+        ),
+        EvalCmd::Qa { file, plugin, opts } => eval::eval_qa(
+            &file,
+            &plugin,
+            opts.config.as_deref(),
+            opts.format == EvalFormat::Json,
+        ),
+    }
+}
+
 /// Runs a parsed command (other than `serve`, which `main` handles).
 pub async fn dispatch(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(_) => unreachable!("main runs serve"),
-        Command::Eval { cmd } => match cmd {
-            EvalCmd::Intent { file, format } => {
-                eval::eval_intent(&file, format == EvalFormat::Json)
-            }
-        },
+        // Plugins run synchronously, as in the server: on a blocking thread.
+        Command::Eval { cmd } => tokio::task::spawn_blocking(move || run_eval(cmd)).await?,
         Command::Keys { cmd } => match cmd {
             KeysCmd::Generate { out } => dev::generate_keys(&out),
         },
