@@ -133,6 +133,8 @@ impl App {
                 config.conversation_idle_secs as i64 * 1000,
             )),
             rules: Arc::default(),
+            routing: Arc::default(),
+            customers: Arc::new(crate::pipeline::customers::Customers::new(store.clone())),
             registry: registry.clone(),
             meter: meter.clone(),
         };

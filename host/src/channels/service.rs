@@ -262,6 +262,44 @@ impl Channels {
         Ok(rt)
     }
 
+    /// Queues a message to a customer that answers no inbound message — an agent's reply —
+    /// through the outbox of the channel the conversation came in on. `Ok(None)` when that is
+    /// not a configured channel (messages posted straight to the API): there is nowhere to
+    /// deliver, and the reply is only stored in the conversation.
+    pub async fn send_to_customer(
+        &self,
+        tenant: &str,
+        channel: &str,
+        customer: &str,
+        text: &str,
+        agent: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let ch = match self.channel(tenant, channel).await {
+            Ok(ch) => ch,
+            Err(StoreError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let now = now_ms();
+        let item = OutboxRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            tenant_id: tenant.to_owned(),
+            channel_id: ch.row.id.clone(),
+            inbound_id: None,
+            to_user: customer.to_owned(),
+            payload: serde_json::json!({"text": text, "agent_id": null, "message_id": null,
+                                        "from_agent": agent}),
+            status: "pending".into(),
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        };
+        self.store.enqueue_outbox(&item).await?;
+        self.outbox_ready.notify_one();
+        Ok(Some(item.id))
+    }
+
     /// Forgets a cached channel after a change.
     pub fn invalidate(&self, tenant: &str, name: &str) {
         self.cache

@@ -16,6 +16,12 @@ use super::error::ApiError;
 pub enum Caller {
     Operator,
     Tenant(String),
+    /// A human agent of a tenant (SPEC N5): may work the tenant's queues and conversations,
+    /// nothing else.
+    Agent {
+        tenant: String,
+        agent: String,
+    },
 }
 
 impl Caller {
@@ -27,18 +33,45 @@ impl Caller {
             Caller::Tenant(_) => Err(ApiError::forbidden(
                 "a tenant key can only reach its own tenant",
             )),
+            Caller::Agent { .. } => Err(ApiError::forbidden(
+                "an agent key can only work queues and conversations",
+            )),
+        }
+    }
+
+    /// For the queue and conversation endpoints: the operator, the tenant's key, or one of
+    /// its agents.
+    pub fn require_staff(&self, tenant: &str) -> Result<(), ApiError> {
+        match self {
+            Caller::Agent { tenant: t, .. } if t == tenant => Ok(()),
+            Caller::Agent { .. } => Err(ApiError::forbidden(
+                "an agent key can only reach its own tenant",
+            )),
+            other => other.require_tenant(tenant),
+        }
+    }
+
+    /// Who made a change, for the audit log and turn annotations.
+    pub fn actor(&self) -> String {
+        match self {
+            Caller::Operator => "operator".to_owned(),
+            Caller::Tenant(t) => format!("tenant:{t}"),
+            Caller::Agent { agent, .. } => format!("agent:{agent}"),
         }
     }
 
     pub fn require_operator(&self) -> Result<(), ApiError> {
         match self {
             Caller::Operator => Ok(()),
-            Caller::Tenant(_) => Err(ApiError::forbidden("this needs the operator key")),
+            _ => Err(ApiError::forbidden("this needs the operator key")),
         }
     }
 }
 
 /// SHA-256 of a key, hex.
+/// Agent keys start with this, so a request costs one key lookup.
+pub const AGENT_KEY_PREFIX: &str = "kefu_a_";
+
 pub fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
@@ -74,6 +107,15 @@ impl FromRequestParts<AppState> for Caller {
         let hashed = hash_key(key);
         if constant_time_eq(hashed.as_bytes(), state.operator_key_hash.as_bytes()) {
             return Ok(Caller::Operator);
+        }
+        if key.starts_with(AGENT_KEY_PREFIX) {
+            return match state.store.agent_for_key(&hashed).await? {
+                Some(a) => Ok(Caller::Agent {
+                    tenant: a.tenant_id,
+                    agent: a.id,
+                }),
+                None => Err(ApiError::unauthorized()),
+            };
         }
         match state.store.tenant_for_key(&hashed).await? {
             Some(tenant) => Ok(Caller::Tenant(tenant)),

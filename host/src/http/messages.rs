@@ -60,7 +60,7 @@ async fn get_conversation(
     caller: Caller,
     Path((tenant, id)): Path<(String, String)>,
 ) -> Result<Json<ConversationView>, ApiError> {
-    caller.require_tenant(&tenant)?;
+    caller.require_staff(&tenant)?;
     let conversation = state.store.conversation(&tenant, &id).await?;
     let turns = state.store.turns(&id, 1000).await?;
     Ok(Json(ConversationView {

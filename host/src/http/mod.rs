@@ -5,11 +5,14 @@ mod addons;
 pub mod auth;
 mod callbacks;
 mod channels;
+mod customers;
 pub mod error;
+mod handoff;
 mod messages;
 mod metrics;
 mod openapi;
 mod plugins;
+mod routing;
 mod rules;
 mod tenants;
 mod usage;
@@ -66,6 +69,9 @@ pub fn router(state: AppState, limits: BodyLimits) -> Router {
         .merge(messages::router())
         .merge(usage::router())
         .merge(channels::router())
+        .merge(handoff::router())
+        .merge(customers::router())
+        .merge(routing::router())
         .layer(DefaultBodyLimit::max(limits.json_bytes))
         .merge(plugins::router(limits.package_bytes))
         .merge(rules::router())

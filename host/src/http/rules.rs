@@ -35,6 +35,7 @@ async fn get_rules(
     state.store.tenant(&tenant).await?;
     Ok(Json(match state.store.tenant_rules(&tenant).await? {
         Some(row) => json!({"rules": row.rules["rules"], "business_hours": row.business_hours,
+                            "classifier": row.rules.get("classifier"),
                             "version": row.version, "updated_at": row.updated_at}),
         None => json!({"rules": [], "business_hours": null, "version": 0}),
     }))
@@ -70,21 +71,26 @@ async fn put_rules(
         return Err(invalid("the body must be an object with a rules list"));
     };
     let hours = doc.remove("business_hours").filter(|h| !h.is_null());
-    let rules = json!({"rules": doc.remove("rules").unwrap_or_else(|| json!([]))});
+    let classifier = doc.remove("classifier").filter(|c| !c.is_null());
+    let mut rules = json!({"rules": doc.remove("rules").unwrap_or_else(|| json!([]))});
+    if let Some(c) = &classifier {
+        rules["classifier"] = c.clone();
+    }
     if let Some(extra) = doc.keys().next() {
         return Err(invalid(format!(
-            "unknown top-level field {extra:?} (rules, business_hours)"
+            "unknown top-level field {extra:?} (rules, business_hours, classifier)"
         )));
     }
     // Validate completely before storing anything.
     let compiled =
         compile_rules(&rules, hours.as_ref(), t.name, 0).map_err(|e| invalid(e.to_string()))?;
-    let canonical =
+    let mut canonical =
         json!({"rules": serde_json::to_value(compiled.rules.rules()).map_err(ApiError::internal)?});
-    let actor = match &caller {
-        Caller::Operator => "operator".to_owned(),
-        Caller::Tenant(t) => format!("tenant:{t}"),
-    };
+    if classifier.is_some() {
+        canonical["classifier"] =
+            serde_json::to_value(compiled.classifier).map_err(ApiError::internal)?;
+    }
+    let actor = caller.actor();
     let row = state
         .store
         .put_tenant_rules(&tenant, &canonical, hours.as_ref(), &actor)
@@ -92,6 +98,7 @@ async fn put_rules(
     state.pipeline.forget_rules(&tenant);
     Ok(Json(
         json!({"rules": row.rules["rules"], "business_hours": row.business_hours,
+                   "classifier": row.rules.get("classifier"),
                    "version": row.version, "updated_at": row.updated_at}),
     ))
 }

@@ -89,6 +89,11 @@ async fn list_tenants(
     Ok(Json(match caller {
         Caller::Operator => state.store.tenants().await?,
         Caller::Tenant(t) => vec![state.store.tenant(&t).await?],
+        Caller::Agent { .. } => {
+            return Err(ApiError::forbidden(
+                "an agent key can only work queues and conversations",
+            ));
+        }
     }))
 }
 

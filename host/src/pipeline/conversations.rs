@@ -120,6 +120,8 @@ impl Conversations {
                         started_at: now,
                         last_at: now,
                         closed_at: None,
+                        queued_at: None,
+                        claimed_at: None,
                     },
                     turns: Vec::new(),
                     closed,
@@ -128,8 +130,15 @@ impl Conversations {
         }
     }
 
-    /// Remembers a conversation's new state and turns.
-    pub fn remember(&self, conversation: &ConversationRow, new_turns: &[TurnRow]) {
+    /// Remembers a conversation's new state and turns. Unless `owner_changed`, the ownership
+    /// (owner, queue, agent) is taken from the cached state, which an agent may have changed
+    /// since the message read it; `conversation` is updated to match.
+    pub fn remember(
+        &self,
+        conversation: &mut ConversationRow,
+        new_turns: &[TurnRow],
+        owner_changed: bool,
+    ) {
         let key = (
             conversation.tenant_id.clone(),
             conversation.channel.clone(),
@@ -150,12 +159,70 @@ impl Conversations {
         });
         if entry.conversation.id != conversation.id {
             entry.turns.clear();
+        } else if !owner_changed {
+            let c = &entry.conversation;
+            conversation.owner = c.owner.clone();
+            conversation.queue = c.queue.clone();
+            conversation.agent_id = c.agent_id.clone();
+            conversation.queued_at = c.queued_at;
+            conversation.claimed_at = c.claimed_at;
+            if c.status == "closed" {
+                conversation.status = c.status.clone();
+                conversation.closed_at = c.closed_at;
+            }
         }
         entry.conversation = conversation.clone();
         for t in new_turns {
             entry.turns.push_back(ContextTurn::from(t));
             if entry.turns.len() > CONTEXT_TURNS {
                 entry.turns.pop_front();
+            }
+        }
+    }
+
+    /// Changes a conversation's state on behalf of an agent: `f` runs on the freshest state
+    /// (the cached one when the customer is active, else `stored`) under the cache lock, so a
+    /// message being processed at the same time keeps the agent's change. Returns the new
+    /// state, to be written.
+    pub fn update(
+        &self,
+        stored: ConversationRow,
+        f: impl FnOnce(&mut ConversationRow),
+    ) -> ConversationRow {
+        let key = (
+            stored.tenant_id.clone(),
+            stored.channel.clone(),
+            stored.customer_id.clone(),
+        );
+        let mut cache = self.lock();
+        match cache.get_mut(&key) {
+            Some(entry) if entry.conversation.id == stored.id => {
+                f(&mut entry.conversation);
+                entry.conversation.clone()
+            }
+            _ => {
+                let mut row = stored;
+                f(&mut row);
+                row
+            }
+        }
+    }
+
+    /// Adds turns written outside the pipeline (an agent's reply) to the cached context.
+    pub fn add_turns(&self, conversation: &ConversationRow, new_turns: &[TurnRow]) {
+        let key = (
+            conversation.tenant_id.clone(),
+            conversation.channel.clone(),
+            conversation.customer_id.clone(),
+        );
+        if let Some(entry) = self.lock().get_mut(&key)
+            && entry.conversation.id == conversation.id
+        {
+            for t in new_turns {
+                entry.turns.push_back(ContextTurn::from(t));
+                if entry.turns.len() > CONTEXT_TURNS {
+                    entry.turns.pop_front();
+                }
             }
         }
     }

@@ -1,7 +1,8 @@
 //! The message path: a tenant's message in, the stages run in order ([`stages`]: normalize →
 //! preprocess plugins → classify (a classifier plugin, or the built-in classifier) → analyze
-//! plugins → decide (the tenant's rules) → respond (a rule's reply or plugin, else the respond
-//! plugins)), the conversation updated, the result stored and returned.
+//! plugins → decide (the tenant's rules) → route (human queue or bot) → respond (a rule's reply
+//! or plugin, else the respond plugins)), the customer's profile and the conversation updated,
+//! the result stored and returned.
 //!
 //! Each hook call is isolated: a plugin that fails, traps or times out is recorded on the
 //! message and metered, and the message goes on without its contribution. Plugins run on a
@@ -9,7 +10,9 @@
 //! worker.
 
 pub mod conversations;
+pub mod customers;
 pub mod normalize;
+pub mod routing;
 pub mod rules;
 mod stages;
 
@@ -23,7 +26,9 @@ use crate::runtime::contract::{
     Context, Customer, Field, Message, MessageKind, Owner, Role, Sentiment, Session, Turn,
 };
 use crate::runtime::{HookOutput, Outcome};
-use crate::store::{ConversationRow, Store, StoreError, StoredMessage, TurnRow, Writer, now_ms};
+use crate::store::{
+    ConversationRow, CustomerRow, Store, StoreError, StoredMessage, TurnRow, Writer, now_ms,
+};
 
 /// A message as it enters the pipeline.
 #[derive(Clone, Debug, Deserialize)]
@@ -127,6 +132,8 @@ pub struct HandoffOut {
 /// A tenant's compiled decision rules and business hours.
 pub struct TenantRules {
     pub rules: rules::RuleSet,
+    /// When a classification is too unsure to act on (threshold and margin).
+    pub classifier: crate::classifier::ClassifierConfig,
     pub hours: Option<rules::BusinessHours>,
     pub tenant_name: String,
     pub version: i64,
@@ -156,9 +163,12 @@ pub struct PipelineResult {
     /// What the tenant's rules decided, when it has rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<rules::Decision>,
-    /// Set when a rule handed the conversation to a human queue.
+    /// Set when a rule or a route handed the conversation to a human queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handoff: Option<HandoffOut>,
+    /// What routing decided, when the tenant has routing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<routing::RouteOut>,
     pub stages: Vec<StageRecord>,
     /// Enabled plugins not run (inactive subscription, failed to load).
     pub skipped_plugins: Vec<String>,
@@ -187,6 +197,11 @@ pub struct Pipeline {
     pub conversations: Arc<conversations::Conversations>,
     /// Each tenant's compiled rules (`None`: it has none), loaded at first use.
     pub rules: Arc<std::sync::RwLock<std::collections::HashMap<String, Option<Arc<TenantRules>>>>>,
+    /// Each tenant's live routing, loaded at first use.
+    pub routing:
+        Arc<std::sync::RwLock<std::collections::HashMap<String, Arc<routing::TenantRouting>>>>,
+    /// Customer profiles.
+    pub customers: Arc<customers::Customers>,
     pub registry: Arc<Registry>,
     pub meter: Meter,
 }
@@ -252,6 +267,55 @@ impl Pipeline {
         Ok(compiled)
     }
 
+    /// A tenant's live routing (stable and gray candidate), cached until it changes. A stored
+    /// version that no longer validates is logged and ignored.
+    pub async fn tenant_routing(
+        &self,
+        tenant: &str,
+    ) -> Result<Arc<routing::TenantRouting>, StoreError> {
+        if let Some(r) = self
+            .routing
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(tenant)
+        {
+            return Ok(r.clone());
+        }
+        let state = self.store.routing_state(tenant).await?;
+        let load = |v: i64| async move {
+            let row = self.store.routing_version(tenant, v).await?;
+            Ok::<_, StoreError>(
+                routing::Routing::parse(&row.config, v)
+                    .map_err(|e| {
+                        tracing::error!(tenant, version = v, error = %e, "stored routing no longer validates; ignoring it");
+                    })
+                    .ok(),
+            )
+        };
+        let stable = match state.stable {
+            Some(v) => load(v).await?,
+            None => None,
+        };
+        let candidate = match state.candidate {
+            Some(v) => load(v).await?.map(|r| (r, state.gray_percent)),
+            None => None,
+        };
+        let live = Arc::new(routing::TenantRouting { stable, candidate });
+        self.routing
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(tenant.to_owned(), live.clone());
+        Ok(live)
+    }
+
+    /// Forgets a tenant's cached routing after a change.
+    pub fn forget_routing(&self, tenant: &str) {
+        self.routing
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(tenant);
+    }
+
     /// Forgets a tenant's cached rules after a change.
     pub fn forget_rules(&self, tenant: &str) {
         self.rules
@@ -268,19 +332,28 @@ impl Pipeline {
             conversation,
             closed,
             turns,
+            customer,
         } = pending;
+        let tenant = message.tenant_id.clone();
+        let profile = async {
+            match customer {
+                Some(c) => self.store.put_customer(&tenant, &c).await,
+                None => Ok(()),
+            }
+        };
         let close = async {
             match closed {
                 Some(c) => self.writer.conversation(c, Vec::new()).await,
                 None => Ok(()),
             }
         };
-        let (a, b, c) = tokio::join!(
+        let (a, b, c, d) = tokio::join!(
             self.writer.message(message),
             self.writer.conversation(conversation, turns),
-            close
+            close,
+            profile
         );
-        a.and(b).and(c)
+        a.and(b).and(c).and(d)
     }
 
     /// Runs the stages without storing: the result, and the record to store (the channels
@@ -315,6 +388,11 @@ impl Pipeline {
         }
         let plugins = self.registry.active(tenant).await?;
         let rules = self.tenant_rules(tenant).await?;
+        let routing = self.tenant_routing(tenant).await?;
+        let routing = (routing.stable.is_some() || routing.candidate.is_some()).then_some(routing);
+        let stored_customer = self.customers.get(tenant, &msg.customer_id).await?;
+        let mut customer =
+            customers::merge(stored_customer.as_ref(), &msg.customer, &msg.customer_id);
         let received_at = now_ms();
         let timestamp = msg.timestamp.unwrap_or(received_at as u64);
         let current = self
@@ -330,7 +408,7 @@ impl Pipeline {
                 kind,
                 timestamp,
             },
-            customer: msg.customer.to_contract(&msg.customer_id),
+            customer: CustomerInfo::from(&customer).to_contract(&msg.customer_id),
             session: Session {
                 id: current.conversation.id.clone(),
                 turns: current.turns.iter().map(contract_turn).collect(),
@@ -357,6 +435,7 @@ impl Pipeline {
                 &tenant_owned,
                 &plugins,
                 rules.as_deref(),
+                routing.as_deref(),
                 ctx,
                 id,
             )
@@ -368,6 +447,7 @@ impl Pipeline {
                     &tenant_owned,
                     &plugins,
                     rules.as_deref(),
+                    routing.as_deref(),
                     ctx,
                     id,
                 )
@@ -381,7 +461,15 @@ impl Pipeline {
             conversation.owner = "human".into();
             conversation.queue = Some(h.queue.clone());
             conversation.agent_id = None;
+            conversation.queued_at = Some(received_at);
+            conversation.claimed_at = None;
         }
+        customers::apply(&mut customer, &result);
+        let customer = customers::differs(&customer, stored_customer.as_ref()).then(|| {
+            customer.updated_at = received_at;
+            self.customers.remember(tenant, &customer);
+            customer
+        });
         if !result.intent_fallback
             && let Some(top) = result.intents.first()
         {
@@ -414,7 +502,10 @@ impl Pipeline {
                 annotations: serde_json::json!({"source": reply.source}),
             });
         }
-        self.conversations.remember(&conversation, &turns);
+        // An agent may have claimed, transferred or closed the conversation while the stages
+        // ran: unless this message handed it off, its ownership stays as the agent left it.
+        self.conversations
+            .remember(&mut conversation, &turns, result.handoff.is_some());
         let pending = Pending {
             message: StoredMessage {
                 id: message_id,
@@ -428,6 +519,7 @@ impl Pipeline {
             conversation,
             closed: current.closed,
             turns,
+            customer,
         };
         Ok((result, pending))
     }
@@ -440,7 +532,12 @@ pub fn compile_rules(
     tenant_name: String,
     version: i64,
 ) -> Result<TenantRules, rules::RuleError> {
-    let set = rules::RuleSet::parse_json(rules)?;
+    let mut rules = rules.clone();
+    let classifier = match rules.as_object_mut().and_then(|o| o.remove("classifier")) {
+        Some(c) if !c.is_null() => parse_classifier_config(&c)?,
+        _ => crate::classifier::ClassifierConfig::default(),
+    };
+    let set = rules::RuleSet::parse_json(&rules)?;
     let hours = match hours {
         Some(h) => Some(
             serde_json::from_value::<rules::BusinessHoursConfig>(h.clone())
@@ -455,10 +552,31 @@ pub fn compile_rules(
     };
     Ok(TenantRules {
         rules: set,
+        classifier,
         hours,
         tenant_name,
         version,
     })
+}
+
+/// A tenant's classifier settings (`{"threshold": 0.4, "min_margin": 0.1}`), both in [0, 1].
+pub fn parse_classifier_config(
+    value: &serde_json::Value,
+) -> Result<crate::classifier::ClassifierConfig, rules::RuleError> {
+    let bad = |field: &str, message: String| rules::RuleError {
+        rule: String::new(),
+        field: format!("classifier{field}"),
+        message,
+    };
+    let c: crate::classifier::ClassifierConfig =
+        serde_json::from_value(value.clone()).map_err(|e| bad("", e.to_string()))?;
+    if !(0.0..=1.0).contains(&c.threshold) {
+        return Err(bad(".threshold", "must be between 0 and 1".into()));
+    }
+    if !(0.0..=1.0).contains(&c.min_margin) {
+        return Err(bad(".min_margin", "must be between 0 and 1".into()));
+    }
+    Ok(c)
 }
 
 /// What a processed message leaves to store.
@@ -468,6 +586,8 @@ pub struct Pending {
     /// A previous conversation that idled out.
     pub closed: Option<ConversationRow>,
     pub turns: Vec<TurnRow>,
+    /// The customer's profile, when this message changed it.
+    pub customer: Option<CustomerRow>,
 }
 
 fn contract_turn(t: &conversations::ContextTurn) -> Turn {
@@ -532,6 +652,7 @@ fn run_stages(
     tenant: &str,
     plugins: &TenantPlugins,
     rules: Option<&TenantRules>,
+    routing: Option<&routing::TenantRouting>,
     ctx: Context,
     message_id: String,
 ) -> PipelineResult {
@@ -542,6 +663,7 @@ fn run_stages(
         tenant,
         plugins,
         rules,
+        routing,
     };
     let mut work = stages::Work {
         ctx,
@@ -551,6 +673,7 @@ fn run_stages(
         decision: None,
         handoff: None,
         respond_with: None,
+        route: None,
         stages: Vec::new(),
     };
     stages::run_all(&env, &mut work);
@@ -572,6 +695,7 @@ fn run_stages(
         reply: work.reply,
         decision: work.decision,
         handoff: work.handoff,
+        route: work.route,
         stages: work.stages,
         skipped_plugins: plugins.skipped.clone(),
     }

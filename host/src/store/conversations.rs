@@ -22,10 +22,14 @@ pub struct ConversationRow {
     pub started_at: i64,
     pub last_at: i64,
     pub closed_at: Option<i64>,
+    /// When it entered its human queue (a handoff or a transfer).
+    pub queued_at: Option<i64>,
+    /// When an agent claimed it.
+    pub claimed_at: Option<i64>,
 }
 
 const CONVERSATION_COLUMNS: &str = "id, tenant_id, channel, customer_id, status, owner, queue, \
-    agent_id, intent, started_at, last_at, closed_at";
+    agent_id, intent, started_at, last_at, closed_at, queued_at, claimed_at";
 
 fn conversation_from(r: &sqlx::any::AnyRow) -> Result<ConversationRow, sqlx::Error> {
     Ok(ConversationRow {
@@ -41,6 +45,8 @@ fn conversation_from(r: &sqlx::any::AnyRow) -> Result<ConversationRow, sqlx::Err
         started_at: r.try_get("started_at")?,
         last_at: r.try_get("last_at")?,
         closed_at: r.try_get("closed_at")?,
+        queued_at: r.try_get("queued_at")?,
+        claimed_at: r.try_get("claimed_at")?,
     })
 }
 
@@ -130,6 +136,44 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
+    /// Open human-owned conversations, oldest in the queue first: all of a tenant's, or one
+    /// queue's.
+    pub async fn queued(
+        &self,
+        tenant_id: &str,
+        queue: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ConversationRow>, StoreError> {
+        let rows = match queue {
+            Some(q) => {
+                sqlx::query(&format!(
+                    "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 \
+                     AND owner = 'human' AND status = 'open' AND queue = $2 \
+                     ORDER BY queued_at, id LIMIT $3"
+                ))
+                .bind(tenant_id)
+                .bind(q)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 \
+                     AND owner = 'human' AND status = 'open' ORDER BY queued_at, id LIMIT $2"
+                ))
+                .bind(tenant_id)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+        };
+        Ok(rows
+            .iter()
+            .map(conversation_from)
+            .collect::<Result<_, _>>()?)
+    }
+
     /// The last `limit` turns of a conversation, oldest first.
     pub async fn turns(
         &self,
@@ -164,13 +208,14 @@ pub(super) async fn upsert_conversations(
             None => latest.push(c),
         }
     }
-    const COLUMNS: usize = 12;
+    const COLUMNS: usize = 14;
     for chunk in latest.chunks(200) {
         let sql = format!(
             "INSERT INTO conversations ({CONVERSATION_COLUMNS}) VALUES {} ON CONFLICT (id) DO UPDATE SET \
              status = excluded.status, owner = excluded.owner, queue = excluded.queue, \
              agent_id = excluded.agent_id, intent = excluded.intent, last_at = excluded.last_at, \
-             closed_at = excluded.closed_at",
+             closed_at = excluded.closed_at, queued_at = excluded.queued_at, \
+             claimed_at = excluded.claimed_at",
             super::placeholders(backend, chunk.len(), COLUMNS)
         );
         let mut q = sqlx::query(&sql);
@@ -187,7 +232,9 @@ pub(super) async fn upsert_conversations(
                 .bind(c.intent.as_deref())
                 .bind(c.started_at)
                 .bind(c.last_at)
-                .bind(c.closed_at);
+                .bind(c.closed_at)
+                .bind(c.queued_at)
+                .bind(c.claimed_at);
         }
         q.execute(&mut *conn).await?;
     }

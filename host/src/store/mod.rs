@@ -5,12 +5,15 @@
 //! (`migrations/sqlite`, `migrations/postgres`). Times are unix milliseconds in `BIGINT`s and
 //! booleans are `0/1` so every value maps the same way on both.
 
+mod agents;
 mod channels;
 mod conversations;
+mod customers;
 mod kv;
 mod messages;
 mod metering;
 mod plugins;
+mod routing;
 mod rules;
 mod tenants;
 mod writer;
@@ -21,12 +24,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use agents::AgentRow;
 pub use channels::{AttemptRow, ChannelRow, InboundRow, OutboxRow, Stored};
 pub use conversations::{ConversationRow, TurnRow};
+pub use customers::CustomerRow;
 pub use kv::DbKv;
 pub use messages::StoredMessage;
 pub use metering::{CallRecord, UsageRow};
 pub use plugins::{InstalledVersion, NewVersion, TenantPlugin};
+pub use routing::{RoutingChange, RoutingState, RoutingVersion};
 pub use rules::{AuditRow, RulesRow};
 pub use tenants::{Addon, Subscription, Tenant};
 pub use writer::Writer;

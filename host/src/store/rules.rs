@@ -27,6 +27,29 @@ pub struct AuditRow {
     pub at: i64,
 }
 
+/// Records a configuration change in the audit log, inside the change's transaction.
+pub(super) async fn audit(
+    tx: &mut sqlx::AnyConnection,
+    tenant_id: &str,
+    actor: &str,
+    action: &str,
+    detail: &serde_json::Value,
+    at: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, tenant_id, actor, action, detail, at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(tenant_id)
+    .bind(actor)
+    .bind(action)
+    .bind(detail.to_string())
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 impl Store {
     pub async fn tenant_rules(&self, tenant_id: &str) -> Result<Option<RulesRow>, StoreError> {
         let row = sqlx::query(
@@ -69,17 +92,15 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO audit_log (id, tenant_id, actor, action, detail, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        audit(
+            &mut tx,
+            tenant_id,
+            actor,
+            "rules.update",
+            &serde_json::json!({"rules": rules.get("rules").and_then(|r| r.as_array()).map(|r| r.len()),
+                                "business_hours": business_hours}),
+            now,
         )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(tenant_id)
-        .bind(actor)
-        .bind("rules.update")
-        .bind(serde_json::json!({"rules": rules.get("rules").and_then(|r| r.as_array()).map(|r| r.len()),
-                                 "business_hours": business_hours}).to_string())
-        .bind(now)
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         self.tenant_rules(tenant_id)

@@ -1,6 +1,7 @@
 //! Classify: a classifier plugin if the tenant enabled one (the first that answers wins),
 //! otherwise — or if every one failed — the built-in classifier. Scores are sorted, clamped to
-//! [0, 1] and non-finite ones dropped, whoever produced them.
+//! [0, 1] and non-finite ones dropped, whoever produced them; the tenant's threshold and margin
+//! (its rules document's `classifier` settings) decide whether the result is a fallback.
 
 use std::time::Instant;
 
@@ -21,19 +22,26 @@ fn tidy(mut scores: Vec<IntentScore>) -> Vec<IntentScore> {
 }
 
 pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
+    let config = env
+        .rules
+        .map(|r| r.classifier)
+        .unwrap_or_else(ClassifierConfig::default);
     for p in env.plugins.with_hook(Hook::Classify) {
         let r = call_plugin(env, p, HookCall::Classify(work.ctx.clone()), work);
         if let Some(HookOutput::Classify(scores)) = r.output {
             let scores = tidy(scores);
-            if !scores.is_empty() {
+            if let Some(top) = scores.first() {
+                // The tenant's threshold and margin apply to a plugin's confidences too.
+                let second = scores.get(1).map_or(0.0, |s| s.confidence);
+                work.intent_fallback = top.confidence < config.threshold
+                    || top.confidence - second < config.min_margin;
                 work.ctx.intents = scores;
                 return Ok(());
             }
         }
     }
     let started = Instant::now();
-    let result = IntentClassifier::builtin()
-        .classify_with(&work.ctx.message.text, &ClassifierConfig::default());
+    let result = IntentClassifier::builtin().classify_with(&work.ctx.message.text, &config);
     work.intent_fallback = result.fallback;
     work.ctx.intents = result
         .ranked

@@ -46,7 +46,10 @@ pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
         tenant_name: &rules.tenant_name,
     });
     let rule = decision.matched.first().cloned().unwrap_or_default();
-    match &decision.action {
+    // A human owns the conversation: the rules may still tag the customer, but the bot says
+    // nothing and hands nothing off.
+    let human = work.ctx.session.owner == crate::runtime::contract::Owner::Human;
+    match decision.action.as_ref().filter(|_| !human) {
         Some(Strategy::Reply { text }) | Some(Strategy::Ask { question: text }) => {
             work.reply = Some(ReplyOut {
                 text: text.clone(),

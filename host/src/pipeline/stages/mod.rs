@@ -1,5 +1,6 @@
 //! The stages of the message path: a closed set, one file each, one signature
-//! (`run(env, work) -> Result<(), StageError>`), dispatched from [`run_all`] in order.
+//! (`run(env, work) -> Result<(), StageError>`), dispatched from [`run_all`] in order:
+//! normalize → preprocess → classify → analyze → decide → route → respond.
 //!
 //! A stage reads and extends the [`Work`] of one message: the contract `Context` the plugins
 //! see (text, customer, session, ranked intents, annotations), the merged analysis, the reply,
@@ -8,16 +9,18 @@
 
 mod analyze;
 mod classify;
-mod decide;
+pub(super) mod decide;
 mod normalize;
 mod preprocess;
 mod respond;
+mod route;
 
 use crate::metering::Meter;
 use crate::registry::{ActivePlugin, Registry, TenantPlugins};
 use crate::runtime::contract::Context;
 use crate::runtime::{CallReport, HookCall, Outcome};
 
+use super::routing::{RouteOut, TenantRouting};
 use super::rules::Decision;
 use super::{AnalysisSummary, HandoffOut, ReplyOut, StageRecord, TenantRules, output_json};
 
@@ -29,6 +32,8 @@ pub struct Env<'a> {
     pub plugins: &'a TenantPlugins,
     /// The tenant's decision rules, if it has any.
     pub rules: Option<&'a TenantRules>,
+    /// The tenant's live routing, if it has any.
+    pub routing: Option<&'a TenantRouting>,
 }
 
 /// One message on its way through the stages.
@@ -42,8 +47,10 @@ pub struct Work {
     pub decision: Option<Decision>,
     /// A rule handed the conversation to a queue.
     pub handoff: Option<HandoffOut>,
-    /// A rule named the respond plugin that should answer.
+    /// A rule or a route named the respond plugin that should answer.
     pub respond_with: Option<String>,
+    /// What routing decided.
+    pub route: Option<RouteOut>,
     pub stages: Vec<StageRecord>,
 }
 
@@ -66,16 +73,18 @@ pub enum Stage {
     Classify,
     Analyze,
     Decide,
+    Route,
     Respond,
 }
 
 impl Stage {
-    pub const ORDER: [Stage; 6] = [
+    pub const ORDER: [Stage; 7] = [
         Stage::Normalize,
         Stage::Preprocess,
         Stage::Classify,
         Stage::Analyze,
         Stage::Decide,
+        Stage::Route,
         Stage::Respond,
     ];
 
@@ -86,6 +95,7 @@ impl Stage {
             Stage::Classify => "classify",
             Stage::Analyze => "analyze",
             Stage::Decide => "decide",
+            Stage::Route => "route",
             Stage::Respond => "respond",
         }
     }
@@ -97,6 +107,7 @@ impl Stage {
             Stage::Classify => classify::run(env, work),
             Stage::Analyze => analyze::run(env, work),
             Stage::Decide => decide::run(env, work),
+            Stage::Route => route::run(env, work),
             Stage::Respond => respond::run(env, work),
         }
     }
