@@ -35,3 +35,16 @@ CREATE TABLE routing_state (
     previous        BIGINT,
     updated_at      BIGINT NOT NULL
 );
+
+-- Session inspections (SPEC Q1, A3): what each inspect plugin found in a conversation.
+CREATE TABLE inspections (
+    id               TEXT PRIMARY KEY,
+    tenant_id        TEXT NOT NULL,
+    conversation_id  TEXT NOT NULL,
+    plugin           TEXT NOT NULL,
+    version          TEXT NOT NULL,
+    outcome          TEXT NOT NULL,
+    result           TEXT NOT NULL,
+    at               BIGINT NOT NULL
+);
+CREATE INDEX inspections_conversation ON inspections(tenant_id, conversation_id, at);

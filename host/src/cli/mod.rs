@@ -3,6 +3,7 @@
 //! author's commands (`keys`, `plugin new|pack|verify|run`) work offline.
 
 mod client;
+mod desk;
 mod dev;
 mod eval;
 pub mod local;
@@ -104,6 +105,49 @@ pub enum Command {
         remote: Remote,
         #[command(subcommand)]
         cmd: ChannelCmd,
+    },
+    /// Manages a tenant's decision rules.
+    Rules {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(subcommand)]
+        cmd: desk::RulesCmd,
+    },
+    /// Manages a tenant's routing: versions, gray rollout, promotion, rollback.
+    Routing {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(subcommand)]
+        cmd: desk::RoutingCmd,
+    },
+    /// Manages a tenant's human agents.
+    Agent {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(subcommand)]
+        cmd: desk::AgentCmd,
+    },
+    /// Shows a tenant's queues: waiting and claimed conversations and their waits.
+    Queue {
+        #[command(flatten)]
+        remote: Remote,
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Works conversations: list, show, claim, reply, transfer, release, close.
+    Conversation {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(subcommand)]
+        cmd: desk::ConversationCmd,
+    },
+    /// Shows a customer's profile.
+    Customer {
+        #[command(flatten)]
+        remote: Remote,
+        #[arg(long)]
+        tenant: String,
+        id: String,
     },
     /// Measures a model on labelled JSON Lines (no server needed).
     Eval {
@@ -542,6 +586,22 @@ pub async fn dispatch(command: Command) -> anyhow::Result<()> {
             .await
         }
         Command::Plugin { remote, cmd } => plugin(remote, cmd).await,
+        Command::Rules { remote, cmd } => desk::rules(&Client::new(&remote)?, cmd).await,
+        Command::Routing { remote, cmd } => desk::routing(&Client::new(&remote)?, cmd).await,
+        Command::Agent { remote, cmd } => desk::agent(&Client::new(&remote)?, cmd).await,
+        Command::Queue { remote, tenant } => {
+            Client::new(&remote)?
+                .get(&format!("/v1/tenants/{tenant}/queues"))
+                .await
+        }
+        Command::Conversation { remote, cmd } => {
+            desk::conversation(&Client::new(&remote)?, cmd).await
+        }
+        Command::Customer { remote, tenant, id } => {
+            Client::new(&remote)?
+                .get(&format!("/v1/tenants/{tenant}/customers/{id}"))
+                .await
+        }
         Command::Channel { remote, cmd } => {
             let c = Client::new(&remote)?;
             match cmd {

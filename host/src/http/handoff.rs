@@ -8,7 +8,8 @@
 //!   claims a queued conversation (or takes over one the bot is handling), replies (the reply is
 //!   stored as an agent turn and delivered through the channel's outbox), transfers it to
 //!   another queue or agent, hands it back to the bot, or closes it. While a human owns a
-//!   conversation the bot stays quiet.
+//!   conversation the bot stays quiet. Closing runs the session inspection (inspect plugins).
+//! - `POST|GET /v1/tenants/{t}/conversations/{id}/inspection`: inspect now / the stored results.
 //!
 //! Changes to one conversation are serialised, so two agents claiming at once get one success
 //! and one 409.
@@ -23,7 +24,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::auth::{AGENT_KEY_PREFIX, Caller, generate_key, hash_key};
 use super::error::ApiError;
-use crate::store::{AgentRow, ConversationRow, TurnRow, now_ms};
+use crate::store::{AgentRow, ConversationRow, InspectionRow, TurnRow, now_ms};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -44,6 +45,10 @@ pub fn router() -> Router<AppState> {
             post(release),
         )
         .route("/v1/tenants/{tenant}/conversations/{id}/close", post(close))
+        .route(
+            "/v1/tenants/{tenant}/conversations/{id}/inspection",
+            get(inspections).post(inspect),
+        )
 }
 
 /// Serialises conversation changes made through this API.
@@ -519,5 +524,31 @@ async fn close(
         },
     )
     .await?;
+    // A closed conversation is inspected once, in the background.
+    let pipeline = state.pipeline.clone();
+    let (t, conv) = (tenant.clone(), c.id.clone());
+    tokio::spawn(async move {
+        if let Err(e) = pipeline.inspect(&t, &conv).await {
+            tracing::warn!(tenant = %t, conversation = %conv, error = %e, "inspection after close failed");
+        }
+    });
     Ok(Json(c))
+}
+
+async fn inspect(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant, id)): Path<(String, String)>,
+) -> Result<Json<Vec<InspectionRow>>, ApiError> {
+    caller.require_staff(&tenant)?;
+    Ok(Json(state.pipeline.inspect(&tenant, &id).await?))
+}
+
+async fn inspections(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((tenant, id)): Path<(String, String)>,
+) -> Result<Json<Vec<InspectionRow>>, ApiError> {
+    caller.require_staff(&tenant)?;
+    Ok(Json(state.pipeline.inspections(&tenant, &id).await?))
 }

@@ -11,6 +11,7 @@
 
 pub mod conversations;
 pub mod customers;
+pub mod inspect;
 pub mod normalize;
 pub mod routing;
 pub mod rules;
@@ -640,6 +641,11 @@ pub fn output_json(output: &HookOutput) -> serde_json::Value {
         HookOutput::Inspect(i) => json!({
             "findings": i.findings.iter().map(|f| json!({
                 "kind": f.kind, "turn_index": f.turn_index, "detail": f.detail,
+                "severity": match f.severity {
+                    crate::runtime::contract::Severity::Low => "low",
+                    crate::runtime::contract::Severity::Medium => "medium",
+                    crate::runtime::contract::Severity::High => "high",
+                },
             })).collect::<Vec<_>>(),
             "annotations": fields(&i.annotations),
         }),

@@ -270,3 +270,69 @@ pub(super) async fn insert_turns(
     }
     Ok(())
 }
+
+/// What one inspect plugin found in a conversation.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct InspectionRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub conversation_id: String,
+    pub plugin: String,
+    pub version: String,
+    /// The call's outcome (`ok`, `timeout`, …).
+    pub outcome: String,
+    /// Findings and annotations, or the error.
+    pub result: serde_json::Value,
+    pub at: i64,
+}
+
+impl Store {
+    pub async fn insert_inspection(&self, i: &InspectionRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO inspections (id, tenant_id, conversation_id, plugin, version, outcome, result, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&i.id)
+        .bind(&i.tenant_id)
+        .bind(&i.conversation_id)
+        .bind(&i.plugin)
+        .bind(&i.version)
+        .bind(&i.outcome)
+        .bind(i.result.to_string())
+        .bind(i.at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// A conversation's inspections, newest first.
+    pub async fn inspections(
+        &self,
+        tenant_id: &str,
+        conversation_id: &str,
+    ) -> Result<Vec<InspectionRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, tenant_id, conversation_id, plugin, version, outcome, result, at FROM inspections \
+             WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY at DESC, id",
+        )
+        .bind(tenant_id)
+        .bind(conversation_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let result: String = r.try_get("result")?;
+                Ok(InspectionRow {
+                    id: r.try_get("id")?,
+                    tenant_id: r.try_get("tenant_id")?,
+                    conversation_id: r.try_get("conversation_id")?,
+                    plugin: r.try_get("plugin")?,
+                    version: r.try_get("version")?,
+                    outcome: r.try_get("outcome")?,
+                    result: serde_json::from_str(&result).unwrap_or(serde_json::Value::Null),
+                    at: r.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -26,7 +26,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use agents::AgentRow;
 pub use channels::{AttemptRow, ChannelRow, InboundRow, OutboxRow, Stored};
-pub use conversations::{ConversationRow, TurnRow};
+pub use conversations::{ConversationRow, InspectionRow, TurnRow};
 pub use customers::CustomerRow;
 pub use kv::DbKv;
 pub use messages::StoredMessage;
