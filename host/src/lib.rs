@@ -14,6 +14,7 @@ pub mod channels;
 pub mod classifier;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod http;
 pub mod metering;
 pub mod package;
@@ -41,7 +42,7 @@ use crate::runtime::{InstancePool, Runtime, RuntimeConfig};
 use crate::store::{DbKv, Store, Writer};
 
 /// The id of the demo tenant `--demo` creates.
-pub const DEMO_TENANT: &str = "demo";
+pub use demo::DEMO_TENANT;
 
 /// A built application: its state and its router.
 pub struct App {
@@ -70,7 +71,7 @@ fn operator_key(config: &Config) -> anyhow::Result<String> {
 }
 
 /// Writes a secret readable by the owner only.
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
@@ -218,8 +219,9 @@ impl App {
         Ok(())
     }
 
-    /// The demo tenant: every add-on subscribed, every installed plugin enabled. Its key is
-    /// written to `DATA_DIR/demo-tenant.key`.
+    /// The demo tenant (see [`demo`]): every add-on subscribed, the first-party add-on plugins
+    /// enabled and configured, rules, routing, agents and a webhook channel. Its key is written
+    /// to `DATA_DIR/demo-tenant.key`.
     async fn seed_demo(&self, config: &Config) -> anyhow::Result<()> {
         let store = &self.state.store;
         if store.tenant(DEMO_TENANT).await.is_err() {
@@ -235,6 +237,8 @@ impl App {
                 store.subscribe(DEMO_TENANT, &addon.id).await?;
             }
         }
+        // The first-party add-ons (plugins that belong to an add-on) are enabled; free sample
+        // plugins such as `example` are not (its classifier would shadow the NLP upgrade).
         let mut seen = std::collections::BTreeSet::new();
         for v in store.plugin_versions().await? {
             if seen.insert(v.plugin_id.clone())
@@ -242,6 +246,13 @@ impl App {
                     .tenant_plugin(DEMO_TENANT, &v.plugin_id)
                     .await?
                     .is_none()
+                && self
+                    .state
+                    .registry
+                    .manifest(&v.plugin_id, &v.version)
+                    .await?
+                    .addon
+                    .is_some()
             {
                 self.state
                     .registry
@@ -249,6 +260,7 @@ impl App {
                     .await?;
             }
         }
+        demo::seed(store, &self.state.registry, &config.data_dir).await?;
         Ok(())
     }
 }
