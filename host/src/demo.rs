@@ -27,6 +27,15 @@ pub const DEMO_TENANT: &str = "demo";
 pub fn edu_config() -> Value {
     json!({
         "institution": "启航教育",
+        "hotline": "400-820-1688",
+        "vars": {
+            "trial_policy": "每位新学员可免费试听一节课，需提前一天预约",
+            "refund_policy": "未上的课时可以申请退费，扣除已上课时和已领教材费用后，剩余学费原路退回",
+            "leave_policy": "请假请至少提前24小时告诉班主任",
+            "makeup_policy": "请假的课可在4周内到同进度班级补课，或预约老师30分钟线上答疑",
+            "instalment_policy": "学期课支持分3期缴费，免手续费",
+            "promotions": "暑期班7月15日前报名立减300元"
+        },
         "returning_discount": "老学员续报享9折，再送2节外教口语课",
         "campuses": [
             {"name": "天河校区", "address": "广州市天河区体育西路101号3楼", "phone": "020-38880001"},

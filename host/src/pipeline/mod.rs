@@ -146,6 +146,9 @@ pub struct ReplyOut {
     pub text: String,
     /// The plugin that answered.
     pub source: String,
+    /// What the answering plugin said about its reply (e.g. the script it used).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub annotations: std::collections::BTreeMap<String, String>,
 }
 
 /// What the pipeline made of a message; stored with it to explain it later.

@@ -54,6 +54,7 @@ pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
             work.reply = Some(ReplyOut {
                 text: text.clone(),
                 source: format!("rule:{rule}"),
+                annotations: Default::default(),
             });
         }
         Some(Strategy::Handoff { queue, note }) => {
@@ -67,6 +68,7 @@ pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
                     .clone()
                     .unwrap_or_else(|| DEFAULT_HANDOFF_NOTICE.to_owned()),
                 source: format!("handoff:{queue}"),
+                annotations: Default::default(),
             });
         }
         Some(Strategy::Plugin { plugin }) => work.respond_with = Some(plugin.clone()),

@@ -24,6 +24,11 @@ pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
             work.reply = Some(ReplyOut {
                 text: out.text,
                 source: p.plugin.id.clone(),
+                annotations: out
+                    .annotations
+                    .into_iter()
+                    .map(|f| (f.key, f.value))
+                    .collect(),
             });
             break;
         }

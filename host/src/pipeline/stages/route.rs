@@ -58,6 +58,7 @@ pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
                     .clone()
                     .unwrap_or_else(|| DEFAULT_HANDOFF_NOTICE.to_owned()),
                 source: format!("handoff:{queue}"),
+                annotations: Default::default(),
             });
         } else if let Some(bot) = &o.to.bot
             && bot != "default"
