@@ -97,10 +97,11 @@ impl LocalPlugin {
         std::fs::create_dir_all(&data_dir)?;
         let cap = cap_std::fs::Dir::open_ambient_dir(&data_dir, cap_std::ambient_authority())?;
         package.write_data(&cap)?;
+        // The compile cache: the data directory's when one is set, else a temporary one —
+        // never the current directory (run from a plugin's folder it would end up packed).
         let cache = std::env::var("KEFU_DATA_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| PathBuf::from("./data"))
-            .join("cache");
+            .map(|d| PathBuf::from(d).join("cache"))
+            .unwrap_or_else(|_| std::env::temp_dir().join("kefu-compile-cache"));
         let runtime = Runtime::new(RuntimeConfig::new(cache))?;
         let m = &package.manifest;
         let limits = crate::registry::effective_limits(&Limits::default(), m);
