@@ -107,18 +107,54 @@ pub const LABELS: [&str; 27] = [
 pub const N_LABELS: usize = LABELS.len();
 
 /// The built-in training data: the team's `train.jsonl` and the classifier's supplement
-/// (`train_extra.jsonl`, see `datasets/intent/EXTRA.md`). Never `heldout.jsonl`.
+/// (`train_extra.jsonl`, see `datasets/intent/EXTRA.md`), plus the dialect training split
+/// below. Never a `heldout.jsonl`.
 const TRAIN_JSONL: [&str; 2] = [
     include_str!("../../../datasets/intent/train.jsonl"),
     include_str!("../../../datasets/intent/train_extra.jsonl"),
 ];
 
+/// The dialect training splits (`datasets/dialect/train.jsonl` and `train_extra.jsonl`): each line's text as written
+/// (Cantonese or Mandarin) and its Mandarin rendering, both with the line's intent — so the
+/// classifier knows the words customers in Guangdong and Hong Kong use, and the plain Mandarin
+/// the dialect add-on rewrites them into. Never the dialect held-out split.
+const DIALECT_TRAIN_JSONL: [&str; 2] = [
+    include_str!("../../../datasets/dialect/train.jsonl"),
+    include_str!("../../../datasets/dialect/train_extra.jsonl"),
+];
+
+#[derive(Deserialize)]
+struct DialectLine {
+    text: String,
+    mandarin: String,
+    intent: String,
+}
+
 /// The built-in training lines.
 pub fn builtin_training_data() -> Vec<LabelledText> {
-    TRAIN_JSONL
+    let mut out: Vec<LabelledText> = TRAIN_JSONL
         .iter()
         .flat_map(|text| parse_labelled_jsonl(text).expect("the built-in training data parses"))
-        .collect()
+        .collect();
+    for line in DIALECT_TRAIN_JSONL
+        .iter()
+        .flat_map(|t| t.lines())
+        .filter(|l| !l.trim().is_empty())
+    {
+        let d: DialectLine = serde_json::from_str(line).expect("the dialect training data parses");
+        assert!(label_index(&d.intent).is_some(), "dialect train: {}", d.intent);
+        if d.mandarin != d.text {
+            out.push(LabelledText {
+                text: d.mandarin,
+                intent: d.intent.clone(),
+            });
+        }
+        out.push(LabelledText {
+            text: d.text,
+            intent: d.intent,
+        });
+    }
+    out
 }
 
 /// The index of a label in [`LABELS`].
