@@ -62,6 +62,62 @@ pub fn example_package() -> Vec<u8> {
     )
 }
 
+/// Posts a signed JSON webhook message (`/webhook/{tenant}/{channel}`), asserts 200 and returns
+/// the answer.
+pub async fn webhook_post(
+    s: &TestServer,
+    tenant: &str,
+    channel: &str,
+    secret: &str,
+    body: &Value,
+) -> Value {
+    let body = body.to_string();
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/webhook/{tenant}/{channel}", s.base))
+        .header("X-Kefu-Timestamp", ts.to_string())
+        .header(
+            "X-Kefu-Signature",
+            kefu_host::channels::webhook::sign(secret.as_bytes(), ts, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp.json().await.expect("a JSON answer")
+}
+
+/// A first-party plugin from `plugins/<dir>`, packed and signed by the trusted key.
+pub fn first_party_package(dir: &str) -> Vec<u8> {
+    let crate_name = format!("kefu_{}", dir.replace('-', "_"));
+    pack_with(
+        &repo_root().join("plugins").join(dir),
+        &wasm(&crate_name),
+        publisher_key(),
+    )
+}
+
+/// The four paid add-ons, packed into a directory for `--install-dir`.
+pub fn first_party_install_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for p in FIRST_PARTY_ADDONS {
+        std::fs::write(dir.path().join(format!("{p}.kpkg")), first_party_package(p)).unwrap();
+    }
+    dir
+}
+
+/// The first-party add-on plugins.
+pub const FIRST_PARTY_ADDONS: [&str; 4] = [
+    "dialect-cantonese",
+    "nlp-upgrade",
+    "sentiment-qa",
+    "edu-skill-pack",
+];
+
 /// A test plugin from `tests/plugins/<dir>`, packed and signed by the trusted key.
 pub fn test_package(dir: &str) -> Vec<u8> {
     let crate_name = format!("kefu_test_{}", dir.replace('-', "_"));

@@ -2,7 +2,6 @@
 //! then steers whole conversations that come in over the JSON webhook — template replies,
 //! handoff to a human queue (after which the bot stays quiet), and plugin choice.
 
-use kefu_host::channels::webhook;
 use kefu_tests::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -11,25 +10,8 @@ const SECRET: &str = "rules-test-secret-0123456789";
 
 async fn webhook_say(s: &TestServer, tenant: &str, id: &str, customer: &str, text: &str) -> Value {
     let body = json!({"message_id": id, "customer_id": customer, "text": text,
-                      "customer": {"name": "王女士"}})
-    .to_string();
-    let ts = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let resp = reqwest::Client::new()
-        .post(format!("{}/webhook/{tenant}/crm", s.base))
-        .header("X-Kefu-Timestamp", ts.to_string())
-        .header(
-            "X-Kefu-Signature",
-            webhook::sign(SECRET.as_bytes(), ts, body.as_bytes()),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    resp.json().await.unwrap()
+                      "customer": {"name": "王女士"}});
+    webhook_post(s, tenant, "crm", SECRET, &body).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

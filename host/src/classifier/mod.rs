@@ -142,7 +142,11 @@ pub fn builtin_training_data() -> Vec<LabelledText> {
         .filter(|l| !l.trim().is_empty())
     {
         let d: DialectLine = serde_json::from_str(line).expect("the dialect training data parses");
-        assert!(label_index(&d.intent).is_some(), "dialect train: {}", d.intent);
+        assert!(
+            label_index(&d.intent).is_some(),
+            "dialect train: {}",
+            d.intent
+        );
         if d.mandarin != d.text {
             out.push(LabelledText {
                 text: d.mandarin,

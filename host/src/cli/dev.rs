@@ -11,7 +11,7 @@ use crate::package::{
     self, Hook, PackInput, Package, ReadLimits, TrustedKeys, format_public_key, key_id,
 };
 use crate::pipeline::{CustomerInfo, output_json};
-use crate::runtime::contract::{Owner, Role, Session, Turn};
+use crate::runtime::contract::{Owner, Session, Turn, parse_role};
 use crate::runtime::{HookCall, HookOutput};
 
 pub fn generate_keys(out: &Path) -> anyhow::Result<()> {
@@ -183,11 +183,8 @@ fn session_of(s: &SampleSession, base_ms: u64) -> anyhow::Result<Session> {
         .turns
         .iter()
         .map(|t| {
-            let role = match t.role.as_str() {
-                "customer" => Role::Customer,
-                "agent" => Role::Agent,
-                "bot" => Role::Bot,
-                other => bail!("unknown role {other:?} (customer, agent or bot)"),
+            let Some(role) = parse_role(&t.role) else {
+                bail!("unknown role {:?} (customer, agent or bot)", t.role);
             };
             Ok(Turn {
                 role,

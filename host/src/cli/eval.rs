@@ -22,7 +22,7 @@ use super::local::{LocalPlugin, Progress, anonymous_customer, session_of, text_c
 use crate::classifier::{IntentClassifier, IntentReport, evaluate, parse_labelled_jsonl};
 use crate::package::Hook;
 use crate::pipeline::normalize::normalize;
-use crate::runtime::contract::{Role, Sentiment, Turn};
+use crate::runtime::contract::{Sentiment, Turn, parse_role};
 use crate::runtime::{HookCall, HookOutput, Outcome};
 
 /// The label counted when a plugin call failed (so failures cost accuracy, visibly).
@@ -528,11 +528,13 @@ pub fn eval_qa(
             .turns
             .iter()
             .map(|t| {
-                let role = match t.role.as_str() {
-                    "customer" => Role::Customer,
-                    "agent" => Role::Agent,
-                    "bot" => Role::Bot,
-                    other => bail!("{}: line {}: unknown role {other:?}", file.display(), i + 1),
+                let Some(role) = parse_role(&t.role) else {
+                    bail!(
+                        "{}: line {}: unknown role {:?}",
+                        file.display(),
+                        i + 1,
+                        t.role
+                    );
                 };
                 Ok(Turn {
                     role,

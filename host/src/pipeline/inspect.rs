@@ -5,7 +5,7 @@
 //! request; every result is stored with the conversation.
 
 use crate::package::Hook;
-use crate::runtime::contract::{Owner, Role, Session, Turn};
+use crate::runtime::contract::{Owner, Role, Session, Turn, parse_role};
 use crate::runtime::{HookCall, HookOutput};
 use crate::store::{InspectionRow, StoreError, now_ms};
 
@@ -38,11 +38,7 @@ impl Pipeline {
             turns: turns
                 .iter()
                 .map(|t| Turn {
-                    role: match t.role.as_str() {
-                        "customer" => Role::Customer,
-                        "agent" => Role::Agent,
-                        _ => Role::Bot,
-                    },
+                    role: parse_role(&t.role).unwrap_or(Role::Bot),
                     text: t.text.clone(),
                     timestamp: t.at.max(0) as u64,
                 })

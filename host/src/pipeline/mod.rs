@@ -25,6 +25,7 @@ use crate::metering::Meter;
 use crate::registry::{Registry, RegistryError, TenantPlugins};
 use crate::runtime::contract::{
     Context, Customer, Field, Message, MessageKind, Owner, Role, Sentiment, Session, Turn,
+    parse_role,
 };
 use crate::runtime::{HookOutput, Outcome};
 use crate::store::{
@@ -102,6 +103,26 @@ pub struct StageRecord {
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<serde_json::Value>,
+}
+
+impl StageRecord {
+    /// A built-in step that succeeded, started at `started`.
+    pub fn builtin(
+        stage: &str,
+        started: std::time::Instant,
+        output: Option<serde_json::Value>,
+    ) -> StageRecord {
+        StageRecord {
+            stage: stage.to_owned(),
+            plugin: "builtin".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            outcome: Outcome::Ok,
+            duration_us: started.elapsed().as_micros() as u64,
+            fuel: None,
+            error: None,
+            output,
+        }
+    }
 }
 
 /// A ranked intent.
@@ -596,11 +617,7 @@ pub struct Pending {
 
 fn contract_turn(t: &conversations::ContextTurn) -> Turn {
     Turn {
-        role: match t.role.as_str() {
-            "customer" => Role::Customer,
-            "agent" => Role::Agent,
-            _ => Role::Bot,
-        },
+        role: parse_role(&t.role).unwrap_or(Role::Bot),
         text: t.text.clone(),
         timestamp: t.at as u64,
     }

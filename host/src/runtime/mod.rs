@@ -40,6 +40,17 @@ use state::PluginState;
 /// The contract's data types, as the rest of the host uses them.
 pub mod contract {
     pub use super::bindings::kefu::plugin::types::*;
+
+    /// A turn's role from its name (`customer`, `agent`, `bot`), as stored and as the
+    /// datasets write it.
+    pub fn parse_role(name: &str) -> Option<Role> {
+        match name {
+            "customer" => Some(Role::Customer),
+            "agent" => Some(Role::Agent),
+            "bot" => Some(Role::Bot),
+            _ => None,
+        }
+    }
 }
 
 /// How often the epoch advances; wall-clock deadlines are counted in these ticks.

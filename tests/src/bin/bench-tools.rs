@@ -100,7 +100,8 @@ fn main() {
                     "text": text,
                 })
                 .to_string();
-                let sig = kefu_host::channels::webhook::sign(secret.as_bytes(), ts, body.as_bytes());
+                let sig =
+                    kefu_host::channels::webhook::sign(secret.as_bytes(), ts, body.as_bytes());
                 writeln!(out, "{path}\t{ts}\t{sig}\t{body}").unwrap();
             }
         }

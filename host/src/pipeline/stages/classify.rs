@@ -10,7 +10,7 @@ use crate::classifier::{ClassifierConfig, IntentClassifier};
 use crate::package::Hook;
 use crate::pipeline::StageRecord;
 use crate::runtime::contract::IntentScore;
-use crate::runtime::{HookCall, HookOutput, Outcome};
+use crate::runtime::{HookCall, HookOutput};
 
 fn tidy(mut scores: Vec<IntentScore>) -> Vec<IntentScore> {
     scores.retain(|s| s.confidence.is_finite() && !s.label.is_empty());
@@ -52,18 +52,13 @@ pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
             confidence: *confidence,
         })
         .collect();
-    work.stages.push(StageRecord {
-        stage: "classify".into(),
-        plugin: "builtin".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        outcome: Outcome::Ok,
-        duration_us: started.elapsed().as_micros() as u64,
-        fuel: None,
-        error: None,
-        output: Some(serde_json::json!({
+    work.stages.push(StageRecord::builtin(
+        "classify",
+        started,
+        Some(serde_json::json!({
             "ranked": work.ctx.intents.iter().map(|s| serde_json::json!({"label": s.label, "confidence": s.confidence})).collect::<Vec<_>>(),
             "fallback": result.fallback,
         })),
-    });
+    ));
     Ok(())
 }

@@ -9,7 +9,6 @@ use std::time::Instant;
 use super::{Env, StageError, Work};
 use crate::pipeline::rules::{CustomerFacts, RuleInput, Strategy};
 use crate::pipeline::{HandoffOut, ReplyOut, StageRecord};
-use crate::runtime::Outcome;
 
 /// What a handoff says to the customer when the rule gives no note.
 pub const DEFAULT_HANDOFF_NOTICE: &str = "正在为您转接人工客服，请稍候。";
@@ -74,16 +73,11 @@ pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
         Some(Strategy::Plugin { plugin }) => work.respond_with = Some(plugin.clone()),
         None => {}
     }
-    work.stages.push(StageRecord {
-        stage: "decide".into(),
-        plugin: "builtin".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        outcome: Outcome::Ok,
-        duration_us: started.elapsed().as_micros() as u64,
-        fuel: None,
-        error: None,
-        output: serde_json::to_value(&decision).ok(),
-    });
+    work.stages.push(StageRecord::builtin(
+        "decide",
+        started,
+        serde_json::to_value(&decision).ok(),
+    ));
     work.decision = Some(decision);
     Ok(())
 }

@@ -7,7 +7,6 @@ use std::time::Instant;
 use super::{Env, StageError, Work};
 use crate::pipeline::StageRecord;
 use crate::pipeline::normalize::normalize;
-use crate::runtime::Outcome;
 use crate::runtime::contract::Field;
 
 pub(super) fn run(_env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
@@ -19,20 +18,15 @@ pub(super) fn run(_env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
             value: n.phones.join(","),
         });
     }
-    work.stages.push(StageRecord {
-        stage: "normalize".into(),
-        plugin: "builtin".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        outcome: Outcome::Ok,
-        duration_us: started.elapsed().as_micros() as u64,
-        fuel: None,
-        error: None,
-        output: Some(serde_json::json!({
+    work.stages.push(StageRecord::builtin(
+        "normalize",
+        started,
+        Some(serde_json::json!({
             "changed": n.changed,
             "phones": n.phones,
             "emoji": n.emoji,
         })),
-    });
+    ));
     work.ctx.message.text = n.text;
     Ok(())
 }

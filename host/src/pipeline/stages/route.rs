@@ -10,7 +10,6 @@ use super::{Env, StageError, Work};
 use crate::pipeline::routing::RouteInput;
 use crate::pipeline::stages::decide::DEFAULT_HANDOFF_NOTICE;
 use crate::pipeline::{HandoffOut, ReplyOut, StageRecord};
-use crate::runtime::Outcome;
 use crate::runtime::contract::Owner;
 
 pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
@@ -67,16 +66,11 @@ pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
             work.respond_with = Some(bot.clone());
         }
     }
-    work.stages.push(StageRecord {
-        stage: "route".into(),
-        plugin: "builtin".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        outcome: Outcome::Ok,
-        duration_us: started.elapsed().as_micros() as u64,
-        fuel: None,
-        error: None,
-        output: Some(serde_json::to_value(&out).unwrap_or_default()),
-    });
+    work.stages.push(StageRecord::builtin(
+        "route",
+        started,
+        Some(serde_json::to_value(&out).unwrap_or_default()),
+    ));
     work.route = out;
     Ok(())
 }
