@@ -7,3 +7,4 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target/plugins-native}
 (cd plugins && cargo test -q -p kefu-edu-skill-pack -p kefu-dialect-cantonese -p kefu-nlp-upgrade)
 (cd plugins/sentiment-qa/tools/native && cargo test -q)
+(cd plugins/nlp-upgrade/trainer && cargo test -q)
