@@ -289,6 +289,38 @@ impl IntentClassifier {
     /// Classifies and decides on fallback with `config`.
     pub fn classify_with(&self, text: &str, config: &ClassifierConfig) -> Classification {
         let (p, known) = self.model.probabilities(&features::extract(text));
+        self.decide(text, p, known, config)
+    }
+
+    /// Classifies a text a preprocess plugin rewrote (e.g. Cantonese into Mandarin) from both
+    /// the rewrite and the customer's own words: the two probability vectors are averaged, so
+    /// a word the rewrite lost still counts, and a rewrite that is only partly right cannot
+    /// outvote the original alone.
+    pub fn classify_rewritten_with(
+        &self,
+        rewritten: &str,
+        original: &str,
+        config: &ClassifierConfig,
+    ) -> Classification {
+        if rewritten == original {
+            return self.classify_with(rewritten, config);
+        }
+        let (a, ka) = self.model.probabilities(&features::extract(rewritten));
+        let (b, kb) = self.model.probabilities(&features::extract(original));
+        let mut p = [0f32; N_LABELS];
+        for i in 0..N_LABELS {
+            p[i] = (a[i] + b[i]) / 2.0;
+        }
+        self.decide(rewritten, p, ka + kb, config)
+    }
+
+    fn decide(
+        &self,
+        text: &str,
+        p: [f32; N_LABELS],
+        known: usize,
+        config: &ClassifierConfig,
+    ) -> Classification {
         let mut order: Vec<usize> = (0..N_LABELS).collect();
         // Stable sort: equal probabilities keep the order of LABELS.
         order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));

@@ -201,3 +201,21 @@ fn classifier_config_deserialises_with_defaults() {
     assert_eq!(c.min_margin, ClassifierConfig::default().min_margin);
     assert!(serde_json::from_str::<ClassifierConfig>(r#"{"treshold": 0.5}"#).is_err());
 }
+
+#[test]
+fn a_rewritten_text_is_classified_from_both_texts() {
+    let c = IntentClassifier::builtin();
+    let config = ClassifierConfig::default();
+    let (rewritten, original) = ("我想退款", "我想退款啊唔该");
+    let both = c.classify_rewritten_with(rewritten, original, &config);
+    let (a, b) = (c.probabilities(rewritten), c.probabilities(original));
+    for (label, p) in &both.ranked {
+        let i = label_index(label).unwrap();
+        assert!((p - (a[i] + b[i]) / 2.0).abs() < 1e-6, "{label}");
+    }
+    // Nothing was rewritten: the plain classification.
+    assert_eq!(
+        c.classify_rewritten_with(rewritten, rewritten, &config),
+        c.classify_with(rewritten, &config)
+    );
+}

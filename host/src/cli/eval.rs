@@ -111,6 +111,27 @@ impl Classifier {
         }
     }
 
+    /// The top label for a text a preprocess plugin produced from `original`, as the pipeline
+    /// classifies it (the built-in classifier reads both; a plugin reads the rewrite).
+    pub fn top_rewritten(
+        &self,
+        text: &str,
+        original: &str,
+        stats: &mut CallStats,
+    ) -> (String, bool) {
+        match self {
+            Classifier::Builtin => {
+                let c = IntentClassifier::builtin().classify_rewritten_with(
+                    text,
+                    original,
+                    &crate::classifier::ClassifierConfig::default(),
+                );
+                (c.top().0.to_owned(), c.fallback)
+            }
+            Classifier::Plugin(_) => self.top(text, stats),
+        }
+    }
+
     /// The top label for an already normalised text, and whether the built-in classifier
     /// would rather fall back.
     pub fn top(&self, text: &str, stats: &mut CallStats) -> (String, bool) {
@@ -337,7 +358,7 @@ pub fn eval_dialect(
         let yue = l.dialect == "yue";
         detection.add(yue, rewritten.is_some());
         let after = rewritten.as_deref().unwrap_or(&normalized);
-        let with = classifier.top(after, &mut cstats).0 == l.intent;
+        let with = classifier.top_rewritten(after, &normalized, &mut cstats).0 == l.intent;
         if yue {
             yue_n += 1;
             yue_with += usize::from(with);

@@ -70,18 +70,29 @@ impl Conversations {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The conversation a message at `now` belongs to.
+    /// The conversation a message at `now` belongs to, with its recent turns when
+    /// `with_turns` (else none: copying them is wasted when no plugin reads them).
     pub async fn current(
         &self,
         tenant: &str,
         channel: &str,
         customer: &str,
         now: i64,
+        with_turns: bool,
     ) -> Result<Current, StoreError> {
         let key = (tenant.to_owned(), channel.to_owned(), customer.to_owned());
-        let cached = self.lock().get(&key).cloned();
+        let cached = self.lock().get(&key).map(|c| {
+            (
+                c.conversation.clone(),
+                if with_turns {
+                    c.turns.iter().cloned().collect()
+                } else {
+                    Vec::new()
+                },
+            )
+        });
         let (latest, turns) = match cached {
-            Some(c) => (Some(c.conversation), c.turns.into_iter().collect()),
+            Some((c, turns)) => (Some(c), turns),
             None => match self
                 .store
                 .latest_conversation(tenant, channel, customer)

@@ -422,7 +422,14 @@ impl Pipeline {
         let timestamp = msg.timestamp.unwrap_or(received_at as u64);
         let current = self
             .conversations
-            .current(tenant, &msg.channel, &msg.customer_id, received_at)
+            .current(
+                tenant,
+                &msg.channel,
+                &msg.customer_id,
+                received_at,
+                // Only plugins read the session's turns.
+                !plugins.plugins.is_empty(),
+            )
             .await?;
         let ctx = Context {
             message: Message {
@@ -539,7 +546,8 @@ impl Pipeline {
                 customer_id: msg.customer_id,
                 text: msg.text,
                 received_at,
-                result: serde_json::to_value(&result).unwrap_or_default(),
+                result: serde_json::value::to_raw_value(&result)
+                    .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned()),
             },
             conversation,
             closed: current.closed,
@@ -693,6 +701,7 @@ fn run_stages(
     };
     let mut work = stages::Work {
         ctx,
+        before_preprocess: None,
         intent_fallback: false,
         analysis: AnalysisSummary::default(),
         reply: None,

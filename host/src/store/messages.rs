@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::{Store, StoreError};
 
 /// A stored message and what the pipeline made of it.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize)]
 pub struct StoredMessage {
     pub id: String,
     pub tenant_id: String,
@@ -14,7 +14,8 @@ pub struct StoredMessage {
     pub customer_id: String,
     pub text: String,
     pub received_at: i64,
-    pub result: serde_json::Value,
+    /// The pipeline's result, serialised once when the message is processed (a JSON object).
+    pub result: Box<serde_json::value::RawValue>,
 }
 
 impl Store {
@@ -36,7 +37,8 @@ impl Store {
             customer_id: r.try_get("customer_id")?,
             text: r.try_get("text")?,
             received_at: r.try_get("received_at")?,
-            result: serde_json::from_str(&result).unwrap_or(serde_json::Value::Null),
+            result: serde_json::value::RawValue::from_string(result)
+                .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned()),
         })
     }
 }
@@ -63,7 +65,7 @@ pub(super) async fn insert_messages(
                 .bind(&m.customer_id)
                 .bind(&m.text)
                 .bind(m.received_at)
-                .bind(m.result.to_string());
+                .bind(m.result.get());
         }
         q.execute(&mut *conn).await?;
     }

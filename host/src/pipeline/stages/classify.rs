@@ -41,7 +41,14 @@ pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
         }
     }
     let started = Instant::now();
-    let result = IntentClassifier::builtin().classify_with(&work.ctx.message.text, &config);
+    let result = match &work.before_preprocess {
+        Some(original) => IntentClassifier::builtin().classify_rewritten_with(
+            &work.ctx.message.text,
+            original,
+            &config,
+        ),
+        None => IntentClassifier::builtin().classify_with(&work.ctx.message.text, &config),
+    };
     work.intent_fallback = result.fallback;
     work.ctx.intents = result
         .ranked

@@ -39,6 +39,8 @@ pub struct Env<'a> {
 /// One message on its way through the stages.
 pub struct Work {
     pub ctx: Context,
+    /// The normalised text before a preprocess plugin rewrote it, if one did.
+    pub before_preprocess: Option<String>,
     /// Whether the intent came from the built-in classifier's fallback (too unsure).
     pub intent_fallback: bool,
     pub analysis: AnalysisSummary,
