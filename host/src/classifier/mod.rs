@@ -114,13 +114,14 @@ const TRAIN_JSONL: [&str; 2] = [
     include_str!("../../../datasets/intent/train_extra.jsonl"),
 ];
 
-/// The dialect training splits (`datasets/dialect/train.jsonl` and `train_extra.jsonl`): each line's text as written
+/// The dialect training splits (`datasets/dialect/train*.jsonl`): each line's text as written
 /// (Cantonese or Mandarin) and its Mandarin rendering, both with the line's intent — so the
 /// classifier knows the words customers in Guangdong and Hong Kong use, and the plain Mandarin
 /// the dialect add-on rewrites them into. Never the dialect held-out split.
-const DIALECT_TRAIN_JSONL: [&str; 2] = [
+const DIALECT_TRAIN_JSONL: [&str; 3] = [
     include_str!("../../../datasets/dialect/train.jsonl"),
     include_str!("../../../datasets/dialect/train_extra.jsonl"),
+    include_str!("../../../datasets/dialect/train_extra2.jsonl"),
 ];
 
 #[derive(Deserialize)]
