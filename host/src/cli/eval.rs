@@ -31,7 +31,7 @@ pub const FAILED: &str = "<plugin failed>";
 /// Something that names an intent for a text: the built-in classifier or a classify plugin.
 pub enum Classifier {
     Builtin,
-    Plugin(LocalPlugin),
+    Plugin(Box<LocalPlugin>),
 }
 
 /// Per-call timing and failures of a plugin over an eval run.
@@ -99,7 +99,7 @@ impl Classifier {
                 let path = super::local::resolve_package(spec)?;
                 let p = LocalPlugin::open(&path, config)?;
                 p.require_hook(Hook::Classify)?;
-                Ok(Classifier::Plugin(p))
+                Ok(Classifier::Plugin(Box::new(p)))
             }
         }
     }

@@ -220,7 +220,7 @@ impl Progress {
     }
 
     pub fn tick(&self, done: usize) {
-        if self.on && (done % 25 == 0 || done == self.total) {
+        if self.on && (done.is_multiple_of(25) || done == self.total) {
             eprint!("\r{} {done}/{}", self.label, self.total);
             if done == self.total {
                 eprintln!();

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::metering::Meter;
-use crate::registry::{Registry, RegistryError, TenantPlugins};
+use crate::registry::{Registry, RegistryError};
 use crate::runtime::contract::{
     Context, Customer, Field, Message, MessageKind, Owner, Role, Sentiment, Session, Turn,
     parse_role,
@@ -457,35 +457,27 @@ impl Pipeline {
         let registry = self.registry.clone();
         let meter = self.meter.clone();
         let tenant_owned = tenant.to_owned();
+        let no_plugins = plugins.plugins.is_empty();
         let message_id = uuid::Uuid::new_v4().to_string();
         let id = message_id.clone();
         // Plugins run on a blocking thread; a tenant without any skips the thread hop.
-        let result = if plugins.plugins.is_empty() {
-            run_stages(
-                &registry,
-                &meter,
-                &tenant_owned,
-                &plugins,
-                rules.as_deref(),
-                routing.as_deref(),
-                ctx,
-                id,
-            )
+        let run = move || {
+            let env = stages::Env {
+                registry: &registry,
+                meter: &meter,
+                tenant: &tenant_owned,
+                plugins: &plugins,
+                rules: rules.as_deref(),
+                routing: routing.as_deref(),
+            };
+            run_stages(&env, ctx, id)
+        };
+        let result = if no_plugins {
+            run()
         } else {
-            tokio::task::spawn_blocking(move || {
-                run_stages(
-                    &registry,
-                    &meter,
-                    &tenant_owned,
-                    &plugins,
-                    rules.as_deref(),
-                    routing.as_deref(),
-                    ctx,
-                    id,
-                )
-            })
-            .await
-            .map_err(|e| PipelineError::Worker(e.to_string()))?
+            tokio::task::spawn_blocking(run)
+                .await
+                .map_err(|e| PipelineError::Worker(e.to_string()))?
         };
         let mut conversation = current.conversation;
         conversation.last_at = received_at;
@@ -680,25 +672,8 @@ pub fn output_json(output: &HookOutput) -> serde_json::Value {
     }
 }
 
-fn run_stages(
-    registry: &Registry,
-    meter: &Meter,
-    tenant: &str,
-    plugins: &TenantPlugins,
-    rules: Option<&TenantRules>,
-    routing: Option<&routing::TenantRouting>,
-    ctx: Context,
-    message_id: String,
-) -> PipelineResult {
+fn run_stages(env: &stages::Env<'_>, ctx: Context, message_id: String) -> PipelineResult {
     let original_text = ctx.message.text.clone();
-    let env = stages::Env {
-        registry,
-        meter,
-        tenant,
-        plugins,
-        rules,
-        routing,
-    };
     let mut work = stages::Work {
         ctx,
         before_preprocess: None,
@@ -711,7 +686,7 @@ fn run_stages(
         route: None,
         stages: Vec::new(),
     };
-    stages::run_all(&env, &mut work);
+    stages::run_all(env, &mut work);
     PipelineResult {
         message_id,
         text: work.ctx.message.text,
@@ -732,6 +707,6 @@ fn run_stages(
         handoff: work.handoff,
         route: work.route,
         stages: work.stages,
-        skipped_plugins: plugins.skipped.clone(),
+        skipped_plugins: env.plugins.skipped.clone(),
     }
 }

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use super::{Env, StageError, Work, call_plugin};
-use crate::classifier::{ClassifierConfig, IntentClassifier};
+use crate::classifier::IntentClassifier;
 use crate::package::Hook;
 use crate::pipeline::StageRecord;
 use crate::runtime::contract::IntentScore;
@@ -22,10 +22,7 @@ fn tidy(mut scores: Vec<IntentScore>) -> Vec<IntentScore> {
 }
 
 pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
-    let config = env
-        .rules
-        .map(|r| r.classifier)
-        .unwrap_or_else(ClassifierConfig::default);
+    let config = env.rules.map(|r| r.classifier).unwrap_or_default();
     for p in env.plugins.with_hook(Hook::Classify) {
         let r = call_plugin(env, p, HookCall::Classify(work.ctx.clone()), work);
         if let Some(HookOutput::Classify(scores)) = r.output {
