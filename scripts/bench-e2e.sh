@@ -36,7 +36,7 @@ for addon in dialect-pack nlp-upgrade quality-inspection skill-pack-education; d
   api -d "{\"addon\":\"$addon\"}" 127.0.0.1:18080/v1/tenants/full/subscriptions >/dev/null
 done
 for p in dialect-cantonese nlp-upgrade sentiment-qa edu-skill-pack; do
-  api -X POST 127.0.0.1:18080/v1/tenants/full/plugins/$p/enable >/dev/null
+  curl -sf -X POST -H "Authorization: Bearer $KEFU_OPERATOR_KEY" 127.0.0.1:18080/v1/tenants/full/plugins/$p/enable >/dev/null
 done
 TS=$(date +%s)
 

@@ -362,7 +362,7 @@ impl Pipeline {
         let tenant = message.tenant_id.clone();
         let profile = async {
             match customer {
-                Some(c) => self.store.put_customer(&tenant, &c).await,
+                Some(c) => self.writer.customer(&tenant, c).await,
                 None => Ok(()),
             }
         };

@@ -71,25 +71,53 @@ impl Store {
         rows.iter().map(customer_from).collect()
     }
 
-    /// Creates or replaces a customer.
+    /// Creates or replaces a customer (outside the message path, which writes through the
+    /// group-commit writer).
     pub async fn put_customer(&self, tenant_id: &str, c: &CustomerRow) -> Result<(), StoreError> {
-        sqlx::query(
+        let mut conn = self.pool().acquire().await?;
+        upsert_customers(&mut conn, self.backend(), &[(tenant_id, c)]).await
+    }
+}
+
+/// Creates or replaces customers; when one appears several times, the last state wins.
+pub(super) async fn upsert_customers(
+    conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
+    customers: &[(&str, &CustomerRow)],
+) -> Result<(), StoreError> {
+    // PostgreSQL refuses to update one row twice in a statement: keep each key's last state.
+    let mut latest: Vec<(&str, &CustomerRow)> = Vec::with_capacity(customers.len());
+    for &(t, c) in customers {
+        match latest
+            .iter_mut()
+            .find(|(lt, lc)| *lt == t && lc.customer_id == c.customer_id)
+        {
+            Some(slot) => *slot = (t, c),
+            None => latest.push((t, c)),
+        }
+    }
+    const COLUMNS: usize = 8;
+    for chunk in latest.chunks(200) {
+        let sql = format!(
             "INSERT INTO customers (tenant_id, customer_id, name, tags, segment, vip, profile, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (tenant_id, customer_id) DO UPDATE SET name = excluded.name, \
+             VALUES {} ON CONFLICT (tenant_id, customer_id) DO UPDATE SET name = excluded.name, \
              tags = excluded.tags, segment = excluded.segment, vip = excluded.vip, \
              profile = excluded.profile, updated_at = excluded.updated_at",
-        )
-        .bind(tenant_id)
-        .bind(&c.customer_id)
-        .bind(&c.name)
-        .bind(serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".into()))
-        .bind(&c.segment)
-        .bind(i64::from(c.vip))
-        .bind(serde_json::to_string(&c.profile).unwrap_or_else(|_| "{}".into()))
-        .bind(c.updated_at)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+            super::placeholders(backend, chunk.len(), COLUMNS)
+        );
+        let mut q = sqlx::query(&sql);
+        for (t, c) in chunk {
+            q = q
+                .bind(*t)
+                .bind(&c.customer_id)
+                .bind(&c.name)
+                .bind(serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".into()))
+                .bind(&c.segment)
+                .bind(i64::from(c.vip))
+                .bind(serde_json::to_string(&c.profile).unwrap_or_else(|_| "{}".into()))
+                .bind(c.updated_at);
+        }
+        q.execute(&mut *conn).await?;
     }
+    Ok(())
 }

@@ -1,7 +1,8 @@
 //! Group commit for the message path's writes.
 //!
 //! Every inbound message costs three writes (store it before the acknowledgement, store the
-//! pipeline's result, mark it done). One transaction each would cap a SQLite host at a few
+//! pipeline's result, mark it done), and a fourth when it changed the customer's profile. One
+//! transaction each would cap a SQLite host at a few
 //! thousand messages a second; instead one writer task takes every write that queued up while
 //! the previous batch was committing and commits them together. Each caller still waits for
 //! its own write to be committed — durability is unchanged, only the commits are shared. If a
@@ -9,7 +10,9 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::{ConversationRow, InboundRow, Store, StoreError, Stored, StoredMessage, TurnRow};
+use super::{
+    ConversationRow, CustomerRow, InboundRow, Store, StoreError, Stored, StoredMessage, TurnRow,
+};
 
 const MAX_BATCH: usize = 512;
 
@@ -19,6 +22,10 @@ enum Op {
     Finish(Finish, oneshot::Sender<Result<(), String>>),
     Conversation(
         Box<(ConversationRow, Vec<TurnRow>)>,
+        oneshot::Sender<Result<(), String>>,
+    ),
+    Customer(
+        Box<(String, CustomerRow)>,
         oneshot::Sender<Result<(), String>>,
     ),
 }
@@ -82,6 +89,18 @@ impl Writer {
         let (tx, rx) = oneshot::channel();
         self.tx
             .send(Op::Conversation(Box::new((conversation, turns)), tx))
+            .await
+            .map_err(|_| stopped())?;
+        rx.await
+            .map_err(|_| stopped())?
+            .map_err(StoreError::Conflict)
+    }
+
+    /// Creates or replaces a customer's profile.
+    pub async fn customer(&self, tenant: &str, c: CustomerRow) -> Result<(), StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Op::Customer(Box::new((tenant.to_owned(), c)), tx))
             .await
             .map_err(|_| stopped())?;
         rx.await
@@ -181,6 +200,14 @@ async fn commit(store: &Store, batch: &[Op]) -> Result<Vec<bool>, StoreError> {
         .flatten()
         .collect();
     super::conversations::insert_turns(&mut tx, backend, &turns).await?;
+    let customers: Vec<(&str, &CustomerRow)> = batch
+        .iter()
+        .filter_map(|op| match op {
+            Op::Customer(c, _) => Some((c.0.as_str(), &c.1)),
+            _ => None,
+        })
+        .collect();
+    super::customers::upsert_customers(&mut tx, backend, &customers).await?;
     let finished: Vec<_> = batch
         .iter()
         .filter_map(|op| match op {
@@ -220,7 +247,10 @@ async fn answer(store: &Store, ops: impl Iterator<Item = Op>, inserted: Vec<bool
                 };
                 let _ = reply.send(result);
             }
-            Op::Message(_, reply) | Op::Finish(_, reply) | Op::Conversation(_, reply) => {
+            Op::Message(_, reply)
+            | Op::Finish(_, reply)
+            | Op::Conversation(_, reply)
+            | Op::Customer(_, reply) => {
                 let _ = reply.send(Ok(()));
             }
         }
@@ -232,7 +262,10 @@ fn fail(op: Op, error: String) {
         Op::Inbound(_, reply) => {
             let _ = reply.send(Err(error));
         }
-        Op::Message(_, reply) | Op::Finish(_, reply) | Op::Conversation(_, reply) => {
+        Op::Message(_, reply)
+        | Op::Finish(_, reply)
+        | Op::Conversation(_, reply)
+        | Op::Customer(_, reply) => {
             let _ = reply.send(Err(error));
         }
     }
