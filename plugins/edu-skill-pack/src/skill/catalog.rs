@@ -2,12 +2,14 @@
 //! recommendations that never offer a full course.
 
 use super::config::{Campus, Course, EduConfig, GradeSpec};
+use super::lexicon::{Lexicon, lexicon};
 use super::segment::{Learner, parse_grade_range};
 use super::text::normalize;
+use super::words::{Hits, WordSet, WordSetBuilder};
 
 /// Subject words customers use, grouped by a canonical subject. A course belongs to the
 /// subjects whose words appear in its subject, name or keywords.
-const SUBJECTS: &[(&str, &[&str])] = &[
+pub(crate) const SUBJECTS: &[(&str, &[&str])] = &[
     (
         "英语",
         &[
@@ -125,19 +127,23 @@ pub fn subjects_in(t: &str) -> Vec<&'static str> {
         .collect()
 }
 
-/// A course with its searchable text prepared.
-struct Entry<'a> {
-    course: &'a Course,
-    /// Normalized name and keywords.
-    names: Vec<String>,
-    /// Normalized literal subject.
-    subject: Option<String>,
+/// A course with its searchable text prepared (once per configuration).
+#[derive(Debug, Clone)]
+struct Entry {
+    /// Ids of the normalized name and keywords (at least 2 characters) in [`Prepared::words`].
+    names: Vec<u32>,
+    /// Id of the normalized literal subject when it has at least 2 characters.
+    subject_word: Option<u32>,
     subjects: Vec<&'static str>,
     spans: Vec<(i32, i32)>,
+    /// The normalized campus name the course gives.
+    campus: Option<String>,
+    /// The campus of [`EduConfig::campuses`] with that name.
+    campus_index: Option<usize>,
 }
 
-impl<'a> Entry<'a> {
-    fn new(course: &'a Course) -> Self {
+impl Entry {
+    fn new(course: &Course, words: &mut WordSetBuilder, campus_names: &[String]) -> Self {
         let mut names: Vec<String> = std::iter::once(&course.name)
             .chain(course.keywords.iter())
             .map(|n| normalize(n))
@@ -155,6 +161,7 @@ impl<'a> Entry<'a> {
             normalize(&course.name),
             normalize(&course.keywords.join(" "))
         );
+        let lex = lexicon();
         let spans = course
             .grades
             .iter()
@@ -163,30 +170,35 @@ impl<'a> Entry<'a> {
                 GradeSpec::Text(t) => parse_grade_range(t),
             })
             .collect();
+        let campus = course.campus.as_deref().map(normalize);
+        let campus_index = campus
+            .as_ref()
+            .and_then(|n| campus_names.iter().position(|c| c == n));
         Entry {
-            course,
-            names,
-            subject,
-            subjects: subjects_in(&all),
+            names: names.iter().map(|n| words.add(n)).collect(),
+            subject_word: subject
+                .as_deref()
+                .filter(|s| s.chars().count() >= 2)
+                .map(|s| words.add(s)),
+            subjects: lex.subjects(&lex.scan(&all)),
             spans,
+            campus,
+            campus_index,
         }
     }
 
-    fn named_in(&self, t: &str) -> bool {
-        self.names.iter().any(|n| t.contains(n.as_str()))
+    fn named_in(&self, hits: &Hits) -> bool {
+        hits.any(&self.names)
     }
 
-    fn subject_in(&self, t: &str, mentioned: &[&str]) -> bool {
-        self.subject
-            .as_deref()
-            .is_some_and(|s| s.chars().count() >= 2 && t.contains(s))
+    fn subject_in(&self, hits: &Hits, mentioned: &[&str]) -> bool {
+        self.subject_word.is_some_and(|w| hits.has(w))
             || self.subjects.iter().any(|s| mentioned.contains(s))
     }
 
     /// Whether the course suits the learner: `None` when the course states no ages or grades
     /// or nothing is known about the learner.
-    fn fits(&self, learner: &Learner) -> Option<bool> {
-        let c = self.course;
+    fn fits(&self, c: &Course, learner: &Learner) -> Option<bool> {
         let has_ages = c.min_age.is_some() || c.max_age.is_some();
         let (lo, hi) = (c.min_age.unwrap_or(0.0), c.max_age.unwrap_or(200.0));
         let overlaps = |a: (i32, i32)| self.spans.iter().any(|s| s.0 <= a.1 && a.0 <= s.1);
@@ -212,6 +224,181 @@ impl<'a> Entry<'a> {
     }
 }
 
+/// A campus with its searchable names prepared.
+#[derive(Debug, Clone)]
+struct CampusEntry {
+    /// The normalized name (empty names never match).
+    name: String,
+    /// Id of the normalized name, when not empty.
+    full: Option<u32>,
+    /// Id of the name without its suffix (`天河` for `天河校区`) when it has 2+ characters.
+    short: Option<u32>,
+}
+
+/// The catalog of one configuration prepared for matching: every course name, keyword,
+/// subject and campus name in one automaton, scanned once per message.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    words: WordSet,
+    entries: Vec<Entry>,
+    campuses: Vec<CampusEntry>,
+    /// Course names and keywords to mask, longest first, with their ids.
+    masks: Vec<(String, u32)>,
+}
+
+impl Prepared {
+    pub fn new(cfg: &EduConfig) -> Prepared {
+        let mut words = WordSetBuilder::new();
+        let campuses: Vec<CampusEntry> = cfg
+            .campuses
+            .iter()
+            .map(|c| {
+                let name = normalize(&c.name);
+                if name.is_empty() {
+                    return CampusEntry {
+                        name,
+                        full: None,
+                        short: None,
+                    };
+                }
+                let short = ["校区", "分校", "中心", "教学点", "校", "店"]
+                    .iter()
+                    .find_map(|s| name.strip_suffix(s))
+                    .unwrap_or(&name);
+                let short = (short.chars().count() >= 2).then(|| words.add(short));
+                CampusEntry {
+                    full: Some(words.add(&name)),
+                    short,
+                    name,
+                }
+            })
+            .collect();
+        let campus_names: Vec<String> = campuses.iter().map(|c| c.name.clone()).collect();
+        let entries = cfg
+            .courses
+            .iter()
+            .map(|c| Entry::new(c, &mut words, &campus_names))
+            .collect();
+        let mut masks: Vec<(String, u32)> = cfg
+            .courses
+            .iter()
+            .flat_map(|c| std::iter::once(&c.name).chain(c.keywords.iter()))
+            .map(|n| normalize(n))
+            .filter(|n| n.chars().count() >= 2)
+            .map(|n| {
+                let id = words.add(&n);
+                (n, id)
+            })
+            .collect();
+        // Longest first, so a name is masked whole before a keyword inside it.
+        masks.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+        Prepared {
+            words: words.build(),
+            entries,
+            campuses,
+            masks,
+        }
+    }
+
+    /// The catalog words found in `t` (a normalized text).
+    pub fn scan(&self, t: &str) -> Hits {
+        self.words.scan(t)
+    }
+
+    /// [`campus_in`] as an index into `cfg.campuses`.
+    fn campus_in(&self, hits: &Hits) -> Option<usize> {
+        self.campuses.iter().position(|c| {
+            c.full.is_some_and(|id| hits.has(id)) || c.short.is_some_and(|id| hits.has(id))
+        })
+    }
+
+    /// [`mask_course_names`] with the catalog words found in `t`.
+    pub fn mask_course_names(&self, t: &str, hits: &Hits) -> String {
+        let mut out = t.to_owned();
+        if !self.masks.iter().any(|(_, id)| hits.has(*id)) {
+            return out;
+        }
+        for (n, _) in &self.masks {
+            if super::words::contains(&out, n) {
+                out = out.replace(n.as_str(), "□");
+            }
+        }
+        out
+    }
+
+    /// [`select`] with the catalog words (`hits`) and the [`Lexicon`] words (`lex_hits`)
+    /// found in `t`.
+    pub fn select<'a>(
+        &self,
+        cfg: &'a EduConfig,
+        hits: &Hits,
+        lex: &Lexicon,
+        lex_hits: &Hits,
+        learner: &Learner,
+    ) -> Selection<'a> {
+        let entry = |i: usize| &self.entries[i];
+        let n = cfg.courses.len().min(self.entries.len());
+        let mentioned = lex.subjects(lex_hits);
+        let campus = self.campus_in(hits);
+        // Indices into the catalog, in catalog order.
+        let mut pool: Vec<usize> = (0..n).filter(|i| entry(*i).named_in(hits)).collect();
+        let mut sel = Selection {
+            named: !pool.is_empty(),
+            subject: mentioned.first().map(|s| (*s).to_owned()),
+            ..Default::default()
+        };
+        if !sel.named {
+            let literal = (0..n).find(|i| entry(*i).subject_word.is_some_and(|w| hits.has(w)));
+            if let Some(i) = literal {
+                sel.subject = cfg.courses[i].subject.clone();
+            }
+            let subject_asked = sel.subject.is_some();
+            pool.extend(
+                (0..n).filter(|i| !subject_asked || entry(*i).subject_in(hits, &mentioned)),
+            );
+            if let Some(c) = campus {
+                let name = &self.campuses[c].name;
+                let here = |i: &usize| entry(*i).campus.as_ref() == Some(name);
+                if pool.iter().any(here) {
+                    pool.retain(here);
+                }
+            }
+            if learner.is_known() {
+                // Courses known to suit first, then those that state no ages or grades.
+                let fits = |i: usize| entry(i).fits(&cfg.courses[i], learner);
+                let mut fit: Vec<usize> = Vec::with_capacity(pool.len());
+                fit.extend(pool.iter().copied().filter(|i| fits(*i) == Some(true)));
+                fit.extend(pool.iter().copied().filter(|i| fits(*i).is_none()));
+                pool = fit;
+            }
+        }
+        let mut only_campus = None;
+        for &i in &pool {
+            let c = &cfg.courses[i];
+            if c.seats_left == Some(0) {
+                sel.full.push(c);
+            }
+            sel.courses.push(c);
+            only_campus = entry(i).campus_index;
+        }
+        sel.campus = campus
+            .or(match sel.courses.as_slice() {
+                [_] => only_campus,
+                _ if cfg.campuses.len() == 1 => Some(0),
+                _ => None,
+            })
+            .map(|i| &cfg.campuses[i]);
+        sel.campus_name =
+            sel.campus
+                .map(|c| c.name.clone())
+                .or_else(|| match sel.courses.as_slice() {
+                    [one] => one.campus.clone().filter(|c| !c.trim().is_empty()),
+                    _ => None,
+                });
+        sel
+    }
+}
+
 /// Which courses and campus a message is about.
 #[derive(Debug, Default)]
 pub struct Selection<'a> {
@@ -232,128 +419,23 @@ pub struct Selection<'a> {
 /// The campus a (normalized) text names: the full name or the name without its suffix
 /// (`天河` for `天河校区`).
 pub fn campus_in<'a>(cfg: &'a EduConfig, t: &str) -> Option<&'a Campus> {
-    cfg.campuses.iter().find(|c| {
-        let name = normalize(&c.name);
-        if name.is_empty() {
-            return false;
-        }
-        let short = ["校区", "分校", "中心", "教学点", "校", "店"]
-            .iter()
-            .find_map(|s| name.strip_suffix(s))
-            .unwrap_or(&name);
-        t.contains(name.as_str()) || (short.chars().count() >= 2 && t.contains(short))
-    })
-}
-
-fn campus_named<'a>(cfg: &'a EduConfig, name: &str) -> Option<&'a Campus> {
-    let n = normalize(name);
-    cfg.campuses.iter().find(|c| normalize(&c.name) == n)
+    let p = Prepared::new(cfg);
+    p.campus_in(&p.scan(t)).map(|i| &cfg.campuses[i])
 }
 
 /// The text with course names (and their keywords) masked, so that the words inside a name
 /// (`自然拼读进阶班`) do not pass for a question about pronunciation or changing level.
 pub fn mask_course_names(cfg: &EduConfig, t: &str) -> String {
-    let mut names: Vec<String> = cfg
-        .courses
-        .iter()
-        .flat_map(|c| std::iter::once(&c.name).chain(c.keywords.iter()))
-        .map(|n| normalize(n))
-        .filter(|n| n.chars().count() >= 2)
-        .collect();
-    // Longest first, so a name is masked whole before a keyword inside it.
-    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
-    let mut out = t.to_owned();
-    for n in names {
-        if out.contains(n.as_str()) {
-            out = out.replace(n.as_str(), "□");
-        }
-    }
-    out
+    let p = Prepared::new(cfg);
+    p.mask_course_names(t, &p.scan(t))
 }
 
-/// Finds the courses a message is about. `t` is the normalized message.
+/// Finds the courses a message is about. `t` is the normalized message. (A tenant prepares
+/// its catalog once and calls [`Prepared::select`].)
 pub fn select<'a>(cfg: &'a EduConfig, t: &str, learner: &Learner) -> Selection<'a> {
-    let entries: Vec<Entry<'a>> = cfg.courses.iter().map(Entry::new).collect();
-    let mentioned = subjects_in(t);
-    let campus = campus_in(cfg, t);
-    let named: Vec<&Entry> = entries.iter().filter(|e| e.named_in(t)).collect();
-    let mut sel = Selection {
-        named: !named.is_empty(),
-        subject: mentioned.first().map(|s| (*s).to_owned()),
-        ..Default::default()
-    };
-    let pool: Vec<&Entry> = if !named.is_empty() {
-        named
-    } else {
-        let literal = entries.iter().find(|e| {
-            e.subject
-                .as_deref()
-                .is_some_and(|s| s.chars().count() >= 2 && t.contains(s))
-        });
-        if let Some(e) = literal {
-            sel.subject = e.course.subject.clone();
-        }
-        let subject_asked = sel.subject.is_some();
-        let mut pool: Vec<&Entry> = entries
-            .iter()
-            .filter(|e| !subject_asked || e.subject_in(t, &mentioned))
-            .collect();
-        if let Some(c) = campus {
-            let here: Vec<&Entry> = pool
-                .iter()
-                .copied()
-                .filter(|e| {
-                    e.course
-                        .campus
-                        .as_deref()
-                        .is_some_and(|n| normalize(n) == normalize(&c.name))
-                })
-                .collect();
-            if !here.is_empty() {
-                pool = here;
-            }
-        }
-        if learner.is_known() {
-            // Courses known to suit first, then those that state no ages or grades.
-            let mut fit: Vec<&Entry> = pool
-                .iter()
-                .copied()
-                .filter(|e| e.fits(learner) == Some(true))
-                .collect();
-            fit.extend(pool.iter().copied().filter(|e| e.fits(learner).is_none()));
-            pool = fit;
-        }
-        pool
-    };
-    for e in pool {
-        if e.course.seats_left == Some(0) {
-            sel.full.push(e.course);
-        }
-        sel.courses.push(e.course);
-    }
-    sel.campus = campus.or_else(|| match sel.courses.as_slice() {
-        [one] => one.course_campus(cfg),
-        _ if cfg.campuses.len() == 1 => cfg.campuses.first(),
-        _ => None,
-    });
-    sel.campus_name = sel
-        .campus
-        .map(|c| c.name.clone())
-        .or_else(|| match sel.courses.as_slice() {
-            [one] => one.campus.clone().filter(|c| !c.trim().is_empty()),
-            _ => None,
-        });
-    sel
-}
-
-trait CourseCampus {
-    fn course_campus<'a>(&self, cfg: &'a EduConfig) -> Option<&'a Campus>;
-}
-
-impl CourseCampus for Course {
-    fn course_campus<'a>(&self, cfg: &'a EduConfig) -> Option<&'a Campus> {
-        self.campus.as_deref().and_then(|n| campus_named(cfg, n))
-    }
+    let p = Prepared::new(cfg);
+    let lex = lexicon();
+    p.select(cfg, &p.scan(t), lex, &lex.scan(t), learner)
 }
 
 /// Courses to recommend: those that suit the learner (or state no limits), with seats left
@@ -373,36 +455,42 @@ pub fn recommend<'a>(sel: &Selection<'a>, limit: usize) -> Vec<&'a Course> {
 
 /// One course as a line of a reply, with only the details the tenant configured.
 pub fn describe(course: &Course) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if let Some(s) = suitable_for(course) {
-        parts.push(format!("适合{s}"));
-    }
-    let text = |o: &Option<String>| {
-        o.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
+    // Built with `push_str` (this runs for every recommended course of a reply).
+    let mut out = String::with_capacity(course.name.len() + 128);
+    out.push_str(&course.name);
+    let mut parts = 0;
+    let mut part = |out: &mut String, pieces: &[&str]| {
+        out.push_str(if parts == 0 { "（" } else { "，" });
+        parts += 1;
+        for p in pieces {
+            out.push_str(p);
+        }
     };
+    if let Some(s) = suitable_for(course) {
+        part(&mut out, &["适合", &s]);
+    }
+    fn text(o: &Option<String>) -> Option<&str> {
+        o.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
     if let Some(c) = text(&course.campus) {
-        parts.push(c);
+        part(&mut out, &[c]);
     }
     if let Some(s) = text(&course.schedule) {
-        parts.push(s);
+        part(&mut out, &[s]);
     }
     if let Some(t) = text(&course.teacher) {
-        parts.push(format!("授课老师：{t}"));
+        part(&mut out, &["授课老师：", t]);
     }
     if let Some(p) = course.price.as_ref().and_then(|p| p.display()) {
-        parts.push(format!("学费{p}"));
+        part(&mut out, &["学费", &p]);
     }
     if let Some(n) = course.seats_left.filter(|n| *n > 0) {
-        parts.push(format!("还剩{n}个名额"));
+        part(&mut out, &["还剩", &n.to_string(), "个名额"]);
     }
-    if parts.is_empty() {
-        course.name.clone()
-    } else {
-        format!("{}（{}）", course.name, parts.join("，"))
+    if parts > 0 {
+        out.push('）');
     }
+    out
 }
 
 /// Who the course is for, as the tenant stated it: `小学1-3年级`, `7-9岁`.

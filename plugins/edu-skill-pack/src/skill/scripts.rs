@@ -6,8 +6,11 @@
 //! weak evidence, a four-character phrase strong), a script scores its best pattern plus a
 //! third of the others, plus a bonus when the classifier's top intent is one it serves.
 
+use std::sync::Arc;
+
 use super::config::{EduConfig, ScriptDef};
-use super::template;
+use super::template::{Template, TemplateError};
+use super::words::{Hits, WordSet, WordSetBuilder, contains};
 
 /// One compiled script.
 #[derive(Debug, Clone)]
@@ -18,6 +21,8 @@ pub struct Script {
     patterns: Vec<Pattern>,
     exclude: Vec<Pattern>,
     pub answer: String,
+    /// `answer`, parsed.
+    template: Template,
     pub priority: f32,
 }
 
@@ -39,23 +44,6 @@ impl Pattern {
             .collect();
         (!groups.is_empty()).then_some(Pattern(groups))
     }
-
-    /// The pattern's score on a normalized text, 0 when it does not match.
-    fn score(&self, t: &str) -> f32 {
-        let mut total = 0.0;
-        for group in &self.0 {
-            let best = group
-                .iter()
-                .filter(|a| t.contains(a.as_str()))
-                .map(|a| weight(a))
-                .fold(0.0, f32::max);
-            if best == 0.0 {
-                return 0.0;
-            }
-            total += best;
-        }
-        total
-    }
 }
 
 fn weight(word: &str) -> f32 {
@@ -64,6 +52,30 @@ fn weight(word: &str) -> f32 {
         2 => 1.0,
         3 => 1.3,
         _ => 1.6,
+    }
+}
+
+/// A [`Pattern`] with each alternative as its word id in the library's [`Index`] and its
+/// weight.
+#[derive(Debug, Clone)]
+struct Compiled(Vec<Vec<(u32, f32)>>);
+
+impl Compiled {
+    /// The pattern's score on a text whose words are `hits`, 0 when it does not match.
+    fn score(&self, hits: &Hits) -> f32 {
+        let mut total = 0.0;
+        for group in &self.0 {
+            let best = group
+                .iter()
+                .filter(|(id, _)| hits.has(*id))
+                .map(|(_, w)| *w)
+                .fold(0.0, f32::max);
+            if best == 0.0 {
+                return 0.0;
+            }
+            total += best;
+        }
+        total
     }
 }
 
@@ -89,7 +101,7 @@ impl Script {
             return Err(err("a script needs an id"));
         }
         let answer = def.answer.clone().ok_or_else(|| err("no answer"))?;
-        template::validate(&answer).map_err(|e| err(&e.to_string()))?;
+        let template = Template::parse(&answer).map_err(|e| err(&e.to_string()))?;
         let patterns: Vec<Pattern> = def
             .keywords
             .iter()
@@ -108,57 +120,186 @@ impl Script {
                 .filter_map(|k| Pattern::parse(k))
                 .collect(),
             answer,
+            template,
             priority: def.priority.unwrap_or(0.0),
         })
     }
 
-    /// The keyword part of the score on a normalized text (0 when vetoed or unmatched).
-    pub fn keyword_score(&self, t: &str) -> f32 {
-        if self.exclude.iter().any(|p| p.score(t) > 0.0) {
+    /// Renders the script's answer (see [`super::template::render`]).
+    pub fn render<'a>(
+        &self,
+        lookup: &dyn Fn(&str) -> Option<&'a str>,
+    ) -> Result<String, TemplateError> {
+        self.template.render(lookup)
+    }
+}
+
+/// A script's patterns compiled against its library's [`Index`].
+#[derive(Debug, Clone)]
+struct Matcher {
+    patterns: Vec<Compiled>,
+    exclude: Vec<Compiled>,
+}
+
+impl Matcher {
+    /// The keyword part of the score (0 when vetoed or unmatched).
+    fn keyword_score(&self, hits: &Hits) -> f32 {
+        if self.exclude.iter().any(|p| p.score(hits) > 0.0) {
             return 0.0;
         }
-        let mut scores: Vec<f32> = self
-            .patterns
-            .iter()
-            .map(|p| p.score(t))
-            .filter(|s| *s > 0.0)
-            .collect();
-        scores.sort_by(|a, b| b.total_cmp(a));
+        // The matching patterns' scores, best first (on the stack for the usual few patterns;
+        // equal scores are equal bit for bit, so the order, and the sum, are the same as a
+        // stable sort's).
+        let mut buf = [0f32; 16];
+        let mut spill = Vec::new();
+        let scores: &mut [f32] = if self.patterns.len() <= buf.len() {
+            let mut n = 0;
+            for p in &self.patterns {
+                let s = p.score(hits);
+                if s > 0.0 {
+                    buf[n] = s;
+                    n += 1;
+                }
+            }
+            &mut buf[..n]
+        } else {
+            spill.extend(
+                self.patterns
+                    .iter()
+                    .map(|p| p.score(hits))
+                    .filter(|s| *s > 0.0),
+            );
+            &mut spill
+        };
+        scores.sort_unstable_by(|a, b| b.total_cmp(a));
         match scores.split_first() {
             None => 0.0,
             Some((best, rest)) => best + rest.iter().sum::<f32>() / 3.0,
         }
     }
+}
 
-    /// The full score: keywords, the intent bonus and the priority.
-    pub fn score(&self, t: &str, intents: &[(String, f32)]) -> f32 {
-        let k = self.keyword_score(t);
-        if k == 0.0 {
-            return 0.0;
+/// The keyword words of the bundled library in one automaton, built once and shared by every
+/// tenant's library.
+#[derive(Debug)]
+struct Base {
+    words: WordSetBuilder,
+    set: WordSet,
+}
+
+/// Every keyword word of a library: the bundled ones, found by one scan, and the tenant's own
+/// (few) new words, checked one by one.
+#[derive(Debug, Clone)]
+struct Index {
+    base: Arc<Base>,
+    /// Words not in `base`; word id `base.len() + i`.
+    extra: Vec<String>,
+    /// For each word id, the scripts whose (non-excluding) patterns use it.
+    scripts_of: Vec<Vec<u32>>,
+    /// For each script, its compiled patterns.
+    matchers: Vec<Matcher>,
+    /// The index of [`RETURNING_LEAD_SCRIPT`](super::RETURNING_LEAD_SCRIPT), if present.
+    lead: Option<usize>,
+}
+
+impl Index {
+    fn new(base: Arc<Base>, scripts: &[Script]) -> Index {
+        let mut extra: Vec<String> = Vec::new();
+        let mut extra_ids: std::collections::HashMap<String, u32> = Default::default();
+        let n_base = base.words.len() as u32;
+        let mut id_of = |w: &str| -> u32 {
+            if let Some(id) = base.words.get(w).or_else(|| extra_ids.get(w).copied()) {
+                return id;
+            }
+            let id = n_base + extra.len() as u32;
+            extra.push(w.to_owned());
+            extra_ids.insert(w.to_owned(), id);
+            id
+        };
+        let mut compile = |ps: &[Pattern]| -> Vec<Compiled> {
+            ps.iter()
+                .map(|p| {
+                    Compiled(
+                        p.0.iter()
+                            .map(|g| g.iter().map(|a| (id_of(a), weight(a))).collect())
+                            .collect(),
+                    )
+                })
+                .collect()
+        };
+        let matchers: Vec<Matcher> = scripts
+            .iter()
+            .map(|s| Matcher {
+                patterns: compile(&s.patterns),
+                exclude: compile(&s.exclude),
+            })
+            .collect();
+        let mut scripts_of: Vec<Vec<u32>> = vec![Vec::new(); n_base as usize + extra.len()];
+        for (i, m) in matchers.iter().enumerate() {
+            for (id, _) in m.patterns.iter().flat_map(|p| p.0.iter().flatten()) {
+                let list = &mut scripts_of[*id as usize];
+                if list.last() != Some(&(i as u32)) {
+                    list.push(i as u32);
+                }
+            }
         }
-        let serves = |i: usize| {
-            intents
-                .get(i)
-                .is_some_and(|(label, _)| self.intents.iter().any(|s| s == label))
-        };
-        let bonus = if serves(0) {
-            TOP_INTENT_BONUS
-        } else if serves(1) {
-            SECOND_INTENT_BONUS
-        } else {
-            0.0
-        };
-        k + bonus + self.priority
+        Index {
+            lead: scripts
+                .iter()
+                .position(|s| s.id == super::RETURNING_LEAD_SCRIPT),
+            base,
+            extra,
+            scripts_of,
+            matchers,
+        }
+    }
+
+    fn scan(&self, t: &str) -> Hits {
+        let mut hits = self.base.set.scan_listed(t, self.extra.len());
+        let n_base = self.base.words.len() as u32;
+        for (i, w) in self.extra.iter().enumerate() {
+            if contains(t, w) {
+                hits.insert(n_base + i as u32);
+            }
+        }
+        hits
     }
 }
 
 /// The scripts in force for one tenant.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Library {
     scripts: Vec<Script>,
+    index: Index,
+}
+
+impl Default for Library {
+    fn default() -> Self {
+        Library::with_base(Vec::new(), None)
+    }
 }
 
 impl Library {
+    /// A library of `scripts`, sharing `base` (else indexing the scripts' own words).
+    fn with_base(scripts: Vec<Script>, base: Option<Arc<Base>>) -> Library {
+        let base = base.unwrap_or_else(|| {
+            let mut words = WordSetBuilder::new();
+            for s in &scripts {
+                for p in s.patterns.iter().chain(&s.exclude) {
+                    for a in p.0.iter().flatten() {
+                        words.add(a);
+                    }
+                }
+            }
+            Arc::new(Base {
+                set: words.build(),
+                words,
+            })
+        });
+        let index = Index::new(base, &scripts);
+        Library { scripts, index }
+    }
+
     /// Parses the bundled `scripts.jsonl`: one script per line, `#` comments and blank lines
     /// allowed. Any bad line is an error (the bundle is ours and must be right).
     pub fn parse_jsonl(text: &str) -> Result<Library, String> {
@@ -186,7 +327,7 @@ impl Library {
             }
             scripts.push(s);
         }
-        Ok(Library { scripts })
+        Ok(Library::with_base(scripts, None))
     }
 
     /// The library with the tenant's changes: `disabled_scripts` removed, `scripts` entries
@@ -239,7 +380,10 @@ impl Library {
             }
         }
         scripts.retain(|s| !cfg.disabled_scripts.iter().any(|d| d.trim() == s.id));
-        (Library { scripts }, errors)
+        (
+            Library::with_base(scripts, Some(self.index.base.clone())),
+            errors,
+        )
     }
 
     pub fn len(&self) -> usize {
@@ -255,19 +399,55 @@ impl Library {
     }
 
     pub fn get(&self, id: &str) -> Option<&Script> {
+        if id == super::RETURNING_LEAD_SCRIPT {
+            return self.index.lead.map(|i| &self.scripts[i]);
+        }
         self.scripts.iter().find(|s| s.id == id)
     }
 
     /// Scripts that clear `min_score` on a normalized text, best first (ties keep file order).
     pub fn rank(&self, t: &str, intents: &[(String, f32)], min_score: f32) -> Vec<(&Script, f32)> {
-        let mut ranked: Vec<(&Script, f32)> = self
-            .scripts
+        let hits = self.index.scan(t);
+        // Only scripts with a matched word can score; visit them in library order.
+        let mut candidates: Vec<u32> = hits
+            .found()
             .iter()
-            .map(|s| (s, s.score(t, intents)))
+            .flat_map(|id| self.index.scripts_of[*id as usize].iter().copied())
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut ranked: Vec<(&Script, f32)> = candidates
+            .into_iter()
+            .map(|i| {
+                let s = &self.scripts[i as usize];
+                (s, self.score(i as usize, &hits, intents))
+            })
             .filter(|(_, score)| *score > 0.0 && *score >= min_score)
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         ranked
+    }
+
+    /// The full score of script `i`: keywords, the intent bonus and the priority.
+    fn score(&self, i: usize, hits: &Hits, intents: &[(String, f32)]) -> f32 {
+        let s = &self.scripts[i];
+        let k = self.index.matchers[i].keyword_score(hits);
+        if k == 0.0 {
+            return 0.0;
+        }
+        let serves = |i: usize| {
+            intents
+                .get(i)
+                .is_some_and(|(label, _)| s.intents.iter().any(|x| x == label))
+        };
+        let bonus = if serves(0) {
+            TOP_INTENT_BONUS
+        } else if serves(1) {
+            SECOND_INTENT_BONUS
+        } else {
+            0.0
+        };
+        k + bonus + s.priority
     }
 }
 

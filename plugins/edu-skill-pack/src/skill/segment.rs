@@ -4,7 +4,9 @@
 //! Grades live on one scale so ages, grades and a course's range compare: 托班 −3, 小班 −2,
 //! 中班 −1, 大班/学前班 0, 小学 1–6, 初中 7–9, 高中 10–12, adults 13.
 
+use super::lexicon::{Lexicon, lexicon};
 use super::text::{is_numeral, normalize, parse_number};
+use super::words::Hits;
 
 /// The customer segments the skill pack writes back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,7 +148,7 @@ pub fn format_age(age: f32) -> String {
     }
 }
 
-const CHILD_WORDS: &[&str] = &[
+pub(crate) const CHILD_WORDS: &[&str] = &[
     "孩子",
     "小孩",
     "女儿",
@@ -178,7 +180,7 @@ const CHILD_WORDS: &[&str] = &[
 ];
 
 /// First-person wording of a student describing themself (`我读初二`).
-const SELF_STUDENT: &[&str] = &[
+pub(crate) const SELF_STUDENT: &[&str] = &[
     "我上",
     "我读",
     "我在读",
@@ -190,7 +192,7 @@ const SELF_STUDENT: &[&str] = &[
     "本人",
 ];
 
-const ADULT_WORDS: &[&str] = &[
+pub(crate) const ADULT_WORDS: &[&str] = &[
     "成人",
     "成年人",
     "大学生",
@@ -211,16 +213,22 @@ const NOT_AFTER_SHORT: &[char] = &['点', '些', '号', '码', '倍', '下', '�
 /// Reads what a message says about the learner.
 pub fn detect(text: &str) -> Learner {
     let t = normalize(text);
+    let lex = lexicon();
+    detect_normalized(&t, lex, &lex.scan(&t))
+}
+
+/// [`detect`] on a text already in normal form, with the [`Lexicon`] words found in it.
+pub fn detect_normalized(t: &str, lex: &Lexicon, hits: &Hits) -> Learner {
     let chars: Vec<char> = t.chars().collect();
-    let has_child_word = CHILD_WORDS.iter().any(|w| t.contains(w));
-    let grade = detect_grade(&chars);
+    let has_child_word = hits.any(&lex.child);
+    let grade = detect_grade(&chars, t, lex, hits);
     let age = detect_age(&chars, has_child_word);
     let mut learner = Learner {
         age,
         grade,
         child: false,
     };
-    let adult_words = ADULT_WORDS.iter().any(|w| t.contains(w)) && !has_child_word;
+    let adult_words = hits.any(&lex.adult) && !has_child_word;
     if adult_words && learner.grade.is_none() && learner.age.is_none_or(|a| a >= 18.0) {
         learner.grade = Some(Grade {
             min: 13,
@@ -229,7 +237,7 @@ pub fn detect(text: &str) -> Learner {
         });
     }
     let segment = learner.segment();
-    let self_student = !has_child_word && SELF_STUDENT.iter().any(|w| t.contains(w));
+    let self_student = !has_child_word && hits.any(&lex.self_student);
     learner.child =
         segment != Some(Segment::Adult) && (has_child_word || (segment.is_some() && !self_student));
     learner
@@ -238,8 +246,10 @@ pub fn detect(text: &str) -> Learner {
 /// Reads a stored profile back: `child_grade` (any grade wording) and `child_age`.
 pub fn from_profile(grade: Option<&str>, age: Option<&str>) -> Learner {
     let grade = grade.and_then(|g| {
-        let chars: Vec<char> = normalize(g).chars().collect();
-        detect_grade(&chars).or_else(|| {
+        let t = normalize(g);
+        let chars: Vec<char> = t.chars().collect();
+        let lex = lexicon();
+        detect_grade(&chars, &t, lex, &lex.scan(&t)).or_else(|| {
             parse_grade_range(g).map(|(min, max)| Grade {
                 min,
                 max,
@@ -273,10 +283,35 @@ fn primary_label(n: i32) -> String {
     format!("小学{}年级", CN_ORDINAL[n as usize])
 }
 
+/// Kindergarten years: the word, the grade and its label.
+pub(crate) const KINDER_YEARS: [(&str, i32, &str); 4] = [
+    ("托班", -3, "幼儿园托班"),
+    ("小班", -2, "幼儿园小班"),
+    ("中班", -1, "幼儿园中班"),
+    ("大班", 0, "幼儿园大班"),
+];
+
+/// Words that state a stage of school: the word, the grade span and its label (the first
+/// found wins).
+pub(crate) const STAGE_WORDS: [(&str, i32, i32, &str); 12] = [
+    ("学前班", 0, 0, "学前班"),
+    ("幼小衔接", 0, 0, "幼儿园大班"),
+    ("小升初", 6, 6, "小学六年级"),
+    ("初升高", 9, 9, "初三"),
+    ("中考", 9, 9, "初三"),
+    ("高考", 12, 12, "高三"),
+    ("幼儿园", -3, 0, "幼儿园"),
+    ("初中", 7, 9, "初中"),
+    ("高中", 10, 12, "高中"),
+    ("小学", 1, 6, "小学"),
+    ("托育", -3, -3, "幼儿园托班"),
+    ("早教", -3, -2, "幼儿园"),
+];
+
 /// The first grade the text states, skipping ranges such as `1-3年级` (those describe a course,
-/// not the child).
-fn detect_grade(c: &[char]) -> Option<Grade> {
-    let s: String = c.iter().collect();
+/// not the child). `c` is the normalized text `s` as characters, `hits` the [`Lexicon`] words
+/// found in it.
+fn detect_grade(c: &[char], s: &str, lex: &Lexicon, hits: &Hits) -> Option<Grade> {
     let at = |i: usize| c.get(i).copied();
     for i in 0..c.len() {
         // 初一 初二 初三 (初四), 高一 高二 高三, 小一…小六, 大一…大四.
@@ -337,12 +372,10 @@ fn detect_grade(c: &[char]) -> Option<Grade> {
         }
     }
     // Kindergarten years need a kindergarten context: 小班课 is a small class, not a year.
-    for (word, g, label) in [
-        ("托班", -3, "幼儿园托班"),
-        ("小班", -2, "幼儿园小班"),
-        ("中班", -1, "幼儿园中班"),
-        ("大班", 0, "幼儿园大班"),
-    ] {
+    for ((word, g, label), id) in KINDER_YEARS.iter().zip(&lex.kinder_years) {
+        if !hits.has(*id) {
+            continue;
+        }
         if let Some(pos) = s.find(word) {
             let before: String = s[..pos]
                 .chars()
@@ -353,33 +386,20 @@ fn detect_grade(c: &[char]) -> Option<Grade> {
                 .rev()
                 .collect();
             let after = s[pos + word.len()..].chars().next();
-            let kinder_context =
-                s.contains("幼儿园") || ["上", "读", "在"].iter().any(|w| before.ends_with(w));
+            let kinder_context = hits.has(lex.kindergarten)
+                || ["上", "读", "在"].iter().any(|w| before.ends_with(w));
             let course_word =
                 after.is_some_and(|a| matches!(a, '课' | '教' | '制' | '授' | '上' | '模' | '形'));
             if kinder_context && !course_word {
-                return Some(grade(g, g, label));
+                return Some(grade(*g, *g, *label));
             }
         }
     }
-    let words: [(&str, i32, i32, &str); 12] = [
-        ("学前班", 0, 0, "学前班"),
-        ("幼小衔接", 0, 0, "幼儿园大班"),
-        ("小升初", 6, 6, "小学六年级"),
-        ("初升高", 9, 9, "初三"),
-        ("中考", 9, 9, "初三"),
-        ("高考", 12, 12, "高三"),
-        ("幼儿园", -3, 0, "幼儿园"),
-        ("初中", 7, 9, "初中"),
-        ("高中", 10, 12, "高中"),
-        ("小学", 1, 6, "小学"),
-        ("托育", -3, -3, "幼儿园托班"),
-        ("早教", -3, -2, "幼儿园"),
-    ];
-    words
+    STAGE_WORDS
         .iter()
-        .find(|(w, ..)| s.contains(w))
-        .map(|(_, min, max, label)| grade(*min, *max, *label))
+        .zip(&lex.stage_words)
+        .find(|(_, id)| hits.has(**id))
+        .map(|((_, min, max, label), _)| grade(*min, *max, *label))
 }
 
 /// The child's age: `8岁`, `五岁半`, `三周岁`, `18个月`. Ranges (`3-6岁`) and requirements

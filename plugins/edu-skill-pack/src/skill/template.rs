@@ -39,6 +39,52 @@ enum Node {
     Choice(Vec<Vec<Node>>),
 }
 
+/// A parsed template, ready to render many times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    nodes: Vec<Node>,
+    /// The length of the text parts, a first guess at the rendered length.
+    text_len: usize,
+}
+
+impl Template {
+    pub fn parse(template: &str) -> Result<Template, TemplateError> {
+        let nodes = parse(template)?;
+        Ok(Template {
+            text_len: text_len(&nodes),
+            nodes,
+        })
+    }
+
+    /// Renders the template, looking variables up with `lookup` (which returns `None` for
+    /// unknown or empty values).
+    pub fn render<'a>(
+        &self,
+        lookup: &dyn Fn(&str) -> Option<&'a str>,
+    ) -> Result<String, TemplateError> {
+        let mut out = String::with_capacity(self.text_len + 64);
+        match render_seq(&self.nodes, lookup, &mut out) {
+            Ok(()) => Ok(out),
+            Err(node) => Err(match node {
+                Node::Lacks(v) => TemplateError::Missing(format!("!{v}")),
+                Node::Var(v) | Node::Has(v) => TemplateError::Missing(v.clone()),
+                _ => unreachable!("only variables fail"),
+            }),
+        }
+    }
+}
+
+fn text_len(nodes: &[Node]) -> usize {
+    nodes
+        .iter()
+        .map(|n| match n {
+            Node::Text(t) => t.len(),
+            Node::Choice(alts) => alts.first().map_or(0, |a| text_len(a)),
+            _ => 0,
+        })
+        .sum()
+}
+
 /// Checks a template's syntax without rendering it.
 pub fn validate(template: &str) -> Result<(), TemplateError> {
     parse(template).map(|_| ())
@@ -50,41 +96,40 @@ pub fn render<'a>(
     template: &str,
     lookup: &dyn Fn(&str) -> Option<&'a str>,
 ) -> Result<String, TemplateError> {
-    let nodes = parse(template)?;
-    let mut out = String::new();
-    render_seq(&nodes, lookup, &mut out)?;
-    Ok(out)
+    Template::parse(template)?.render(lookup)
 }
 
-fn render_seq<'a>(
-    nodes: &[Node],
+/// Renders `nodes` onto `out`; on failure returns the node that failed (and `out` holds a
+/// partial rendering the caller discards).
+fn render_seq<'n, 'a>(
+    nodes: &'n [Node],
     lookup: &dyn Fn(&str) -> Option<&'a str>,
     out: &mut String,
-) -> Result<(), TemplateError> {
+) -> Result<(), &'n Node> {
     for node in nodes {
         match node {
             Node::Text(t) => out.push_str(t),
             Node::Var(v) => match lookup(v) {
                 Some(value) if !value.is_empty() => out.push_str(value),
-                _ => return Err(TemplateError::Missing(v.clone())),
+                _ => return Err(node),
             },
             Node::Has(v) => {
                 if lookup(v).is_none_or(str::is_empty) {
-                    return Err(TemplateError::Missing(v.clone()));
+                    return Err(node);
                 }
             }
             Node::Lacks(v) => {
                 if lookup(v).is_some_and(|s| !s.is_empty()) {
-                    return Err(TemplateError::Missing(format!("!{v}")));
+                    return Err(node);
                 }
             }
             Node::Choice(alternatives) => {
+                let start = out.len();
                 for alt in alternatives {
-                    let mut buf = String::new();
-                    if render_seq(alt, lookup, &mut buf).is_ok() {
-                        out.push_str(&buf);
+                    if render_seq(alt, lookup, out).is_ok() {
                         break;
                     }
+                    out.truncate(start);
                 }
             }
         }

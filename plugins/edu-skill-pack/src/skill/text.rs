@@ -7,7 +7,10 @@ use std::sync::OnceLock;
 /// whitespace removed, and the Traditional characters common in course questions folded to
 /// Simplified (the host's normaliser usually did this already; `kefu plugin run` does not).
 pub fn normalize(text: &str) -> String {
+    let tables = tables();
     let mut out = String::with_capacity(text.len());
+    // Whether a colloquial word can occur: every one starts with a [`COLLOQUIAL_FIRST`].
+    let mut colloquial = false;
     for c in text.chars() {
         let c = match c {
             '\u{3000}' => continue,
@@ -17,16 +20,34 @@ pub fn normalize(text: &str) -> String {
         if c.is_whitespace() {
             continue;
         }
-        let c = c.to_ascii_lowercase();
-        out.push(simplify(c));
+        let c = tables.simplify(c.to_ascii_lowercase());
+        colloquial |= tables.colloquial_first(c);
+        out.push(c);
     }
-    for (from, to) in COLLOQUIAL {
-        if out.contains(from) {
-            out = out.replace(from, to);
+    // Nothing to replace unless a colloquial word occurs (no replacement creates another).
+    if colloquial && has_colloquial(tables, &out) {
+        for (from, to) in COLLOQUIAL {
+            if out.contains(from) {
+                out = out.replace(from, to);
+            }
         }
     }
     out
 }
+
+/// Whether any [`COLLOQUIAL`] word occurs in `t`.
+fn has_colloquial(tables: &Tables, t: &str) -> bool {
+    t.char_indices().any(|(i, c)| {
+        tables.colloquial_first(c) && COLLOQUIAL.iter().any(|(w, _)| t[i..].starts_with(w))
+    })
+}
+
+/// The first character of every [`COLLOQUIAL`] word (checked by a test; all in
+/// [`CJK_FROM`]–[`CJK_TO`]).
+const COLLOQUIAL_FIRST: &[char] = &[
+    '啥', '咋', '咩', '点', '几', '边', '而', '系', '使', '冇', '唔', '嘅', '咗', '喺', '畀', '俾',
+    '睇', '搵', '啲', '仲', '嚟',
+];
 
 /// Colloquial and Cantonese words folded to the Mandarin the keywords use, so `都教些啥` and
 /// `幾時開課` (when no dialect plugin rewrote it) match like `都教些什么` and `什么时候开课`.
@@ -60,19 +81,69 @@ const COLLOQUIAL: &[(&str, &str)] = &[
 const TRAD: &str = "課費試聽報錢學師補請時間幾點區優導級歲讀線網給嗎們麼這個後會說來對還沒與幫開關於當應該場東車門問題買賣價機構體驗預約電話號碼園選擇輔經專業過讓樣裡裏週準備書練習長語數寫閱團將從帶續參觀屆測標認證內適齡兒孫連絡聯繫顧談餘頁隊員歷換轉計劃館庫節雙單寶貝倆兩額實礎鐘歡樓層紹變舊為進邊遠運達遲錯難順領類風養馬髮齊係囉講務憑據稅發貨壞態總負責處戶產質營環衛設監視護險啟興藝術繪畫鋼圍編腦識詞彙簡貴銷購獎勵簽協議績紀錄軟載鏈結戲遊範圖滿調頭獨異別屬衝國際賽頒動飯誤靜鬧嚴厲罵氣懷騙惡緊掛臺灣無華麗鎮縣廣塊";
 const SIMP: &str = "课费试听报钱学师补请时间几点区优导级岁读线网给吗们么这个后会说来对还没与帮开关于当应该场东车门问题买卖价机构体验预约电话号码园选择辅经专业过让样里里周准备书练习长语数写阅团将从带续参观届测标认证内适龄儿孙连络联系顾谈余页队员历换转计划馆库节双单宝贝俩两额实础钟欢楼层绍变旧为进边远运达迟错难顺领类风养马发齐系啰讲务凭据税发货坏态总负责处户产质营环卫设监视护险启兴艺术绘画钢围编脑识词汇简贵销购奖励签协议绩纪录软载链结戏游范图满调头独异别属冲国际赛颁动饭误静闹严厉骂气怀骗恶紧挂台湾无华丽镇县广块";
 
+#[cfg(test)]
 fn simplify(c: char) -> char {
-    static TABLE: OnceLock<Vec<(char, char)>> = OnceLock::new();
-    if (c as u32) < 0x4E00 {
-        return c;
+    tables().simplify(c)
+}
+
+/// The CJK Unified Ideographs block, where the characters looked up per character lie.
+const CJK_FROM: u32 = 0x4E00;
+const CJK_TO: u32 = 0x9FFF;
+
+/// Lookup tables for [`normalize`], built once.
+struct Tables {
+    /// Traditional → Simplified, sorted.
+    pairs: Vec<(char, char)>,
+    /// Bitmaps over [`CJK_FROM`]–[`CJK_TO`]: the Traditional characters of `pairs` (so an
+    /// already Simplified character needs no search) and [`COLLOQUIAL_FIRST`].
+    traditional: Vec<u64>,
+    colloquial_first: Vec<u64>,
+}
+
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut pairs: Vec<(char, char)> = TRAD.chars().zip(SIMP.chars()).collect();
+        pairs.sort_unstable();
+        let bitmap = |chars: &mut dyn Iterator<Item = char>| {
+            let mut map = vec![0u64; ((CJK_TO - CJK_FROM) / 64 + 1) as usize];
+            for c in chars {
+                let code = c as u32;
+                if (CJK_FROM..=CJK_TO).contains(&code) {
+                    map[((code - CJK_FROM) / 64) as usize] |= 1 << ((code - CJK_FROM) % 64);
+                }
+            }
+            map
+        };
+        Tables {
+            traditional: bitmap(&mut pairs.iter().map(|(t, _)| *t)),
+            colloquial_first: bitmap(&mut COLLOQUIAL_FIRST.iter().copied()),
+            pairs,
+        }
+    })
+}
+
+/// `Some(whether c is in map)` for a character of the CJK block, `None` outside it.
+fn in_bitmap(map: &[u64], c: char) -> Option<bool> {
+    let code = c as u32;
+    (CJK_FROM..=CJK_TO)
+        .contains(&code)
+        .then(|| map[((code - CJK_FROM) / 64) as usize] & (1 << ((code - CJK_FROM) % 64)) != 0)
+}
+
+impl Tables {
+    fn simplify(&self, c: char) -> char {
+        if (c as u32) < CJK_FROM || in_bitmap(&self.traditional, c) == Some(false) {
+            return c;
+        }
+        self.pairs
+            .binary_search_by_key(&c, |(t, _)| *t)
+            .map_or(c, |i| self.pairs[i].1)
     }
-    let table = TABLE.get_or_init(|| {
-        let mut t: Vec<(char, char)> = TRAD.chars().zip(SIMP.chars()).collect();
-        t.sort_unstable();
-        t
-    });
-    table
-        .binary_search_by_key(&c, |(t, _)| *t)
-        .map_or(c, |i| table[i].1)
+
+    fn colloquial_first(&self, c: char) -> bool {
+        in_bitmap(&self.colloquial_first, c) == Some(true)
+    }
 }
 
 /// The value of one Chinese or Arabic digit character (两 counts as 2, 〇 and 零 as 0).
@@ -151,6 +222,19 @@ mod tests {
         assert_eq!(n("三十"), Some(30));
         assert_eq!(n("一二"), None);
         assert_eq!(n(""), None);
+    }
+
+    #[test]
+    fn every_colloquial_word_starts_with_a_listed_character() {
+        for (from, _) in COLLOQUIAL {
+            let first = from.chars().next().unwrap();
+            assert!(COLLOQUIAL_FIRST.contains(&first), "{from}");
+        }
+        for c in COLLOQUIAL_FIRST {
+            assert!((CJK_FROM..=CJK_TO).contains(&(*c as u32)), "{c}");
+            assert!(tables().colloquial_first(*c));
+        }
+        assert!(!tables().colloquial_first('课'));
     }
 
     #[test]
