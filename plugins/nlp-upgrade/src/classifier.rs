@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::features::{TableError, Tables};
+use crate::features::{FeatureBuffers, TableError, Tables};
 use crate::model::{Model, ModelError};
 
 /// Why the classifier could not be loaded.
@@ -41,6 +41,16 @@ pub struct RankOptions {
     pub exclude: Vec<String>,
 }
 
+/// Reusable buffers for [`Classifier::rank_with`]: with one of these, ranking allocates only
+/// its result.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    buffers: FeatureBuffers,
+    features: Vec<(u32, f32)>,
+    probabilities: Vec<f32>,
+    top: Vec<(usize, f32)>,
+}
+
 /// The loaded classifier.
 pub struct Classifier {
     tables: Tables,
@@ -72,29 +82,58 @@ impl Classifier {
     /// The most likely labels with their probabilities, best first. Empty for a message with
     /// no text, so that the host falls back to its own classifier.
     pub fn rank(&self, text: &str, options: &RankOptions) -> Vec<(String, f32)> {
+        self.rank_with(text, options, &mut Scratch::default())
+    }
+
+    /// [`Classifier::rank`] with reusable buffers.
+    pub fn rank_with(
+        &self,
+        text: &str,
+        options: &RankOptions,
+        scratch: &mut Scratch,
+    ) -> Vec<(String, f32)> {
         if text.trim().is_empty() {
             return Vec::new();
         }
         let labels = self.model.labels();
-        let mut ranked: Vec<(usize, f32)> = self
-            .probabilities(text)
-            .into_iter()
+        self.tables.features_into(
+            text,
+            &self.model.feature_config(),
+            &mut scratch.buffers,
+            &mut scratch.features,
+        );
+        self.model
+            .probabilities_into(&scratch.features, &mut scratch.probabilities);
+        let probabilities = &scratch.probabilities;
+        let kept_label = |i: usize| !options.exclude.iter().any(|x| *x == labels[i]);
+        let kept: f32 = probabilities
+            .iter()
             .enumerate()
-            .filter(|(i, _)| !options.exclude.iter().any(|x| *x == labels[*i]))
-            .collect();
-        let kept: f32 = ranked.iter().map(|(_, p)| p).sum();
-        if kept > 0.0 {
-            for (_, p) in &mut ranked {
-                *p /= kept;
-            }
-        }
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            .filter(|&(i, _)| kept_label(i))
+            .map(|(_, p)| p)
+            .sum();
+        // The first `top_k` of the ranking (most likely first, ties in model order), kept
+        // sorted in one pass: a full sort of every label is not needed.
         let top_k = options.top_k.unwrap_or(5).clamp(1, labels.len());
-        ranked
-            .into_iter()
-            .take(top_k)
-            .map(|(i, p)| (labels[i].clone(), p))
-            .collect()
+        let before =
+            |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)).is_lt();
+        let top = &mut scratch.top;
+        top.clear();
+        for (i, &p) in probabilities.iter().enumerate() {
+            if !kept_label(i) {
+                continue;
+            }
+            let entry = (i, if kept > 0.0 { p / kept } else { p });
+            if top.len() == top_k {
+                if !top.last().is_some_and(|last| before(&entry, last)) {
+                    continue;
+                }
+                top.pop();
+            }
+            let at = top.partition_point(|t| before(t, &entry));
+            top.insert(at, entry);
+        }
+        top.iter().map(|&(i, p)| (labels[i].clone(), p)).collect()
     }
 }
 
@@ -210,6 +249,39 @@ mod tests {
         );
         let sum: f32 = r.iter().map(|x| x.1).sum();
         assert!((sum - 1.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn reused_buffers_give_the_same_rankings() {
+        let c = shipped();
+        let mut scratch = Scratch::default();
+        let options = [
+            RankOptions::default(),
+            RankOptions {
+                top_k: Some(27),
+                exclude: vec![],
+            },
+            RankOptions {
+                top_k: Some(3),
+                exclude: vec!["refund_request".into(), "greeting".into()],
+            },
+        ];
+        let texts = [
+            "我要退款，东西坏了，还要投诉你们，订单号2024110512345678，电话138 0013 8000",
+            "在吗",
+            "",
+            "點解我嘅包裹仲未到？？",
+            "how much is it",
+        ];
+        for text in texts {
+            for o in &options {
+                assert_eq!(
+                    c.rank_with(text, o, &mut scratch),
+                    c.rank(text, o),
+                    "{text}"
+                );
+            }
+        }
     }
 
     #[test]

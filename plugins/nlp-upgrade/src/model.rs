@@ -51,7 +51,8 @@ impl std::error::Error for ModelError {}
 /// Quantised weights.
 #[derive(Debug, Clone, PartialEq)]
 enum Weights {
-    I8(Vec<i8>),
+    /// `i8` weights as the file's bytes (two's complement), so loading is one copy.
+    I8(Vec<u8>),
     I16(Vec<i16>),
 }
 
@@ -69,17 +70,65 @@ pub struct Model {
 
 /// A softmax at `temperature`, stable for large logits.
 pub fn softmax(logits: &[f32], temperature: f32) -> Vec<f32> {
-    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut p: Vec<f32> = logits
-        .iter()
-        .map(|&l| ((l - max) / temperature).exp())
-        .collect();
-    let sum: f32 = p.iter().sum();
-    for x in &mut p {
-        *x /= sum;
-    }
+    let mut p = logits.to_vec();
+    softmax_in_place(&mut p, temperature);
     p
 }
+
+/// [`softmax`] of `values` in place.
+pub fn softmax_in_place(values: &mut [f32], temperature: f32) {
+    let max = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    for x in values.iter_mut() {
+        *x = ((*x - max) / temperature).exp();
+    }
+    let sum: f32 = values.iter().sum();
+    for x in values.iter_mut() {
+        *x /= sum;
+    }
+}
+
+/// Adds each feature's row of quantised weights (`acc.len()` per bucket, bucket-major) times its
+/// value to `acc`, feature by feature; unknown buckets are ignored.
+///
+/// Labels go in blocks of [`BLOCK`] whose sums stay in registers while the features are added;
+/// each label still adds its terms in feature order, so the sums are the same to the bit.
+fn accumulate<Q: Copy>(
+    acc: &mut [f32],
+    weights: &[Q],
+    value: impl Fn(Q) -> f32,
+    buckets: usize,
+    features: &[(u32, f32)],
+) {
+    let n = acc.len();
+    let features = || {
+        features
+            .iter()
+            .filter(|&&(id, _)| (id as usize) < buckets)
+            .map(|&(id, v)| (id as usize * n, v))
+    };
+    let mut label = 0;
+    while label + BLOCK <= n {
+        let mut block: [f32; BLOCK] = acc[label..label + BLOCK].try_into().expect("a block");
+        for (row, v) in features() {
+            let q: &[Q; BLOCK] = weights[row + label..row + label + BLOCK]
+                .try_into()
+                .expect("a block");
+            for (a, &q) in block.iter_mut().zip(q) {
+                *a += v * value(q);
+            }
+        }
+        acc[label..label + BLOCK].copy_from_slice(&block);
+        label += BLOCK;
+    }
+    for (row, v) in features() {
+        for (a, &q) in acc[label..].iter_mut().zip(&weights[row + label..row + n]) {
+            *a += v * value(q);
+        }
+    }
+}
+
+/// Labels per block in [`accumulate`] (the 27 standard labels are three blocks).
+const BLOCK: usize = 9;
 
 struct Reader<'a> {
     bytes: &'a [u8],
@@ -153,7 +202,7 @@ impl Model {
         }
         let q = |i: usize| (weights[i] / scale[i % n]).round().clamp(-max_q, max_q);
         let weights = if precision == 1 {
-            Weights::I8((0..weights.len()).map(|i| q(i) as i8).collect())
+            Weights::I8((0..weights.len()).map(|i| q(i) as i8 as u8).collect())
         } else {
             Weights::I16((0..weights.len()).map(|i| q(i) as i16).collect())
         };
@@ -190,38 +239,36 @@ impl Model {
 
     /// The raw scores of each label.
     pub fn logits(&self, features: &[(u32, f32)]) -> Vec<f32> {
-        let n = self.labels.len();
-        let mut acc = vec![0.0f32; n];
+        let mut out = Vec::new();
+        self.logits_into(features, &mut out);
+        out
+    }
+
+    /// [`Model::logits`] into `out` (replacing its contents).
+    pub fn logits_into(&self, features: &[(u32, f32)], out: &mut Vec<f32>) {
+        out.clear();
+        out.resize(self.labels.len(), 0.0);
         let buckets = self.features.buckets();
-        for &(id, v) in features {
-            let id = id as usize;
-            if id >= buckets {
-                continue;
-            }
-            let row = id * n..(id + 1) * n;
-            match &self.weights {
-                Weights::I8(w) => {
-                    for (a, &q) in acc.iter_mut().zip(&w[row]) {
-                        *a += v * f32::from(q);
-                    }
-                }
-                Weights::I16(w) => {
-                    for (a, &q) in acc.iter_mut().zip(&w[row]) {
-                        *a += v * f32::from(q);
-                    }
-                }
-            }
+        match &self.weights {
+            Weights::I8(w) => accumulate(out, w, |q| f32::from(q as i8), buckets, features),
+            Weights::I16(w) => accumulate(out, w, f32::from, buckets, features),
         }
-        acc.iter()
-            .zip(&self.scale)
-            .zip(&self.bias)
-            .map(|((a, s), b)| b + a * s)
-            .collect()
+        for ((a, s), b) in out.iter_mut().zip(&self.scale).zip(&self.bias) {
+            *a = b + *a * s;
+        }
     }
 
     /// Calibrated probabilities of each label (they sum to 1).
     pub fn probabilities(&self, features: &[(u32, f32)]) -> Vec<f32> {
-        softmax(&self.logits(features), self.temperature)
+        let mut out = Vec::new();
+        self.probabilities_into(features, &mut out);
+        out
+    }
+
+    /// [`Model::probabilities`] into `out` (replacing its contents).
+    pub fn probabilities_into(&self, features: &[(u32, f32)], out: &mut Vec<f32>) {
+        self.logits_into(features, out);
+        softmax_in_place(out, self.temperature);
     }
 
     /// `(label index, probability)`, most likely first; ties keep model order.
@@ -257,7 +304,7 @@ impl Model {
             out.extend_from_slice(&x.to_le_bytes());
         }
         match &self.weights {
-            Weights::I8(w) => out.extend(w.iter().map(|&q| q as u8)),
+            Weights::I8(w) => out.extend_from_slice(w),
             Weights::I16(w) => {
                 for q in w {
                     out.extend_from_slice(&q.to_le_bytes());
@@ -312,7 +359,7 @@ impl Model {
         let scale = r.f32s(n)?;
         let count = (1usize << bits) * n;
         let weights = match precision {
-            1 => Weights::I8(r.take(count)?.iter().map(|&b| b as i8).collect()),
+            1 => Weights::I8(r.take(count)?.to_vec()),
             2 => Weights::I16(
                 r.take(count * 2)?
                     .chunks_exact(2)

@@ -1,9 +1,11 @@
 //! The SDK glue: loads the classifier once per instance and answers the `classify` hook with
 //! the tenant's options. Compiled only for the wasm component.
 
+use std::cell::RefCell;
+
 use kefu_plugin_sdk::*;
 
-use crate::classifier::{Classifier, RankOptions};
+use crate::classifier::{Classifier, RankOptions, Scratch};
 
 /// The tenant configuration (`{}` works: every field is optional).
 #[derive(serde::Deserialize, Default)]
@@ -17,6 +19,33 @@ struct NlpConfig {
 
 struct NlpUpgrade {
     classifier: Classifier,
+    /// The last configuration seen (raw JSON) and its options: the host passes the tenant's
+    /// configuration on every call, and it rarely changes, so it is parsed only when it does.
+    options: RefCell<Option<(String, RankOptions)>>,
+    /// Buffers reused from call to call.
+    scratch: RefCell<Scratch>,
+}
+
+impl NlpUpgrade {
+    /// The ranking options of the current call's configuration.
+    fn with_options<R>(&self, f: impl FnOnce(&RankOptions) -> R) -> Result<R, PluginError> {
+        let raw = config::raw();
+        let mut cached = self.options.borrow_mut();
+        if let Some((seen, options)) = cached.as_ref()
+            && *seen == raw
+        {
+            return Ok(f(options));
+        }
+        let cfg: NlpConfig =
+            serde_json::from_str(&raw).map_err(|e| PluginError::Misconfigured(e.to_string()))?;
+        let options = RankOptions {
+            top_k: cfg.top_k,
+            exclude: cfg.exclude_labels,
+        };
+        let out = f(&options);
+        *cached = Some((raw, options));
+        Ok(out)
+    }
 }
 
 impl Plugin for NlpUpgrade {
@@ -28,18 +57,20 @@ impl Plugin for NlpUpgrade {
             &data::read("model.bin")?,
         )
         .map_err(|e| PluginError::Misconfigured(e.to_string()))?;
-        Ok(NlpUpgrade { classifier })
+        Ok(NlpUpgrade {
+            classifier,
+            options: RefCell::new(None),
+            scratch: RefCell::default(),
+        })
     }
 
     fn classify(&self, ctx: Context) -> Result<Vec<IntentScore>, PluginError> {
-        let cfg: NlpConfig = config::get()?;
-        let options = RankOptions {
-            top_k: cfg.top_k,
-            exclude: cfg.exclude_labels,
-        };
-        Ok(self
-            .classifier
-            .rank(&ctx.message.text, &options)
+        let mut scratch = self.scratch.borrow_mut();
+        let ranked = self.with_options(|options| {
+            self.classifier
+                .rank_with(&ctx.message.text, options, &mut scratch)
+        })?;
+        Ok(ranked
             .into_iter()
             .map(|(label, confidence)| IntentScore { label, confidence })
             .collect())
