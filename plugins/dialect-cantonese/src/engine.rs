@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use crate::lexicon::{Entry, Lexicon, Output};
+use crate::lexicon::{CharTrie, Entry, Lexicon, Output};
 use crate::script::{T2s, is_cjk};
 
 /// The default detection threshold: one strong marker (weight 1.0), or weaker ones adding up.
@@ -28,7 +28,8 @@ pub struct Options {
     /// Tenant phrases (Simplified key → Mandarin), tried before the lexicon. Rewrite only: they
     /// add no detection evidence.
     pub phrases: HashMap<String, String>,
-    phrases_max_len: usize,
+    /// `phrases` as a trie, to find the longest phrase at a position in one walk.
+    phrase_trie: CharTrie<String>,
 }
 
 impl Default for Options {
@@ -36,7 +37,7 @@ impl Default for Options {
         Options {
             threshold: DEFAULT_THRESHOLD,
             phrases: HashMap::new(),
-            phrases_max_len: 0,
+            phrase_trie: CharTrie::default(),
         }
     }
 }
@@ -53,11 +54,14 @@ impl Options {
             .filter(|(k, _)| !k.trim().is_empty())
             .map(|(k, v)| (t2s.convert(k.trim()), v.to_owned()))
             .collect();
-        let phrases_max_len = phrases.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+        let mut phrase_trie = CharTrie::default();
+        for (k, v) in &phrases {
+            *phrase_trie.slot(k.chars()) = Some(v.clone());
+        }
         Options {
             threshold: threshold.unwrap_or(DEFAULT_THRESHOLD),
             phrases,
-            phrases_max_len,
+            phrase_trie,
         }
     }
 }
@@ -206,22 +210,11 @@ impl Engine {
         limit: usize,
         protect: bool,
     ) -> Option<(usize, &Entry)> {
-        let max = self.lexicon.max_len().min(limit.saturating_sub(i));
         let prev = i.checked_sub(1).map(|p| chars[p]);
-        let mut key = String::with_capacity(max * 4);
-        for len in (1..=max).rev() {
-            key.clear();
-            key.extend(&chars[i..i + len]);
-            let next = chars.get(i + len).copied();
-            if let Some(e) = self
-                .lexicon
-                .candidates(&key)
-                .find(|e| e.protect == protect && e.applies(prev, next))
-            {
-                return Some((len, e));
-            }
-        }
-        None
+        self.lexicon
+            .longest_where(chars, i, limit, protect, |len, e| {
+                e.applies(prev, chars.get(i + len).copied())
+            })
     }
 }
 
@@ -240,11 +233,8 @@ fn tenant_phrase<'a>(
     limit: usize,
     opts: &'a Options,
 ) -> Option<(usize, &'a str)> {
-    let max = opts.phrases_max_len.min(limit.saturating_sub(i));
-    (1..=max).rev().find_map(|len| {
-        let key: String = chars[i..i + len].iter().collect();
-        opts.phrases.get(&key).map(|v| (len, v.as_str()))
-    })
+    opts.phrase_trie
+        .longest(chars, i, limit, |len, v| Some((len, v.as_str())))
 }
 
 /// `X唔X得` (退唔退得, 用唔用得): "can it be X-ed", rendered 能不能X. Returns the length matched.
@@ -507,5 +497,22 @@ mod tests {
     #[test]
     fn tidy_collapses_doubled_particles() {
         assert_eq!(tidy("退了了货的的"), "退了货的");
+    }
+
+    #[test]
+    fn long_nested_tenant_phrases_pick_the_longest() {
+        let e = engine();
+        let phrases: Vec<(String, String)> = (1..=12)
+            .map(|n| ("阿".repeat(n), format!("P{n}")))
+            .collect();
+        let opts = Options::new(
+            None,
+            phrases.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            e.t2s(),
+        );
+        let out = e
+            .analyze(&format!("{}喺边度", "阿".repeat(14)), &opts)
+            .rewritten;
+        assert!(out.starts_with("P12P2"), "{out}");
     }
 }

@@ -120,11 +120,207 @@ impl Entry {
     }
 }
 
+/// A character trie: the keys share their prefixes, so every key that starts at a position of
+/// a text is found in one walk forward from it (no key strings built or sliced). A step is one
+/// array read for the first character and one probe of a hash table for each further one.
+#[derive(Clone, Debug)]
+pub struct CharTrie<V> {
+    /// Each node's value; node 0 is the root.
+    values: Vec<Option<V>>,
+    /// The edges, `(parent, character) → child`.
+    edges: EdgeMap,
+    /// The root's children in the Basic Multilingual Plane again, indexed by code point (0 =
+    /// none: the root is never a child). Empty until the first such key is added.
+    root: Vec<u32>,
+}
+
+impl<V> Default for CharTrie<V> {
+    fn default() -> Self {
+        CharTrie {
+            values: vec![None],
+            edges: EdgeMap::default(),
+            root: Vec::new(),
+        }
+    }
+}
+
+/// No edge has this key (see [`edge_key`]).
+const NO_EDGE: u64 = u64::MAX;
+
+/// An edge as one integer: the parent node and the character.
+#[inline]
+fn edge_key(node: usize, c: char) -> u64 {
+    ((node as u64) << 21) | u64::from(c)
+}
+
+/// An open-addressing hash table of edges (linear probing, at most half full). The keys come
+/// from the bundled data and the tenant's configuration, so a multiplicative hash is enough.
+#[derive(Clone, Debug, Default)]
+struct EdgeMap {
+    keys: Vec<u64>,
+    nodes: Vec<u32>,
+    shift: u32,
+    len: usize,
+}
+
+impl EdgeMap {
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    #[inline]
+    fn get(&self, key: u64) -> Option<u32> {
+        if self.keys.is_empty() {
+            return None;
+        }
+        let mask = self.keys.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let k = self.keys[i];
+            if k == key {
+                return Some(self.nodes[i]);
+            }
+            if k == NO_EDGE {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Adds an edge that is not there yet.
+    fn insert(&mut self, key: u64, node: u32) {
+        if (self.len + 1) * 2 > self.keys.len() {
+            let size = ((self.len + 1) * 2).next_power_of_two().max(64);
+            let old = std::mem::replace(
+                self,
+                EdgeMap {
+                    keys: vec![NO_EDGE; size],
+                    nodes: vec![0; size],
+                    shift: 64 - size.trailing_zeros(),
+                    len: 0,
+                },
+            );
+            for (k, n) in old.keys.into_iter().zip(old.nodes) {
+                if k != NO_EDGE {
+                    self.insert(k, n);
+                }
+            }
+        }
+        let mask = self.keys.len() - 1;
+        let mut i = self.home(key);
+        while self.keys[i] != NO_EDGE {
+            i = (i + 1) & mask;
+        }
+        self.keys[i] = key;
+        self.nodes[i] = node;
+        self.len += 1;
+    }
+}
+
+impl<V> CharTrie<V> {
+    /// The value slot of a key (created empty when the key is new).
+    pub fn slot(&mut self, key: impl IntoIterator<Item = char>) -> &mut Option<V> {
+        let mut node = 0usize;
+        for c in key {
+            node = match self.child(node, c) {
+                Some(next) => next,
+                None => {
+                    let id = self.values.len();
+                    self.values.push(None);
+                    self.edges.insert(edge_key(node, c), id as u32);
+                    if node == 0 && (c as usize) < 0x1_0000 {
+                        if self.root.is_empty() {
+                            self.root = vec![0; 0x1_0000];
+                        }
+                        self.root[c as usize] = id as u32;
+                    }
+                    id
+                }
+            };
+        }
+        &mut self.values[node]
+    }
+
+    #[inline]
+    fn child(&self, node: usize, c: char) -> Option<usize> {
+        if node == 0
+            && let Some(&id) = self.root.get(c as usize)
+        {
+            return (id != 0).then_some(id as usize);
+        }
+        self.edges.get(edge_key(node, c)).map(|n| n as usize)
+    }
+
+    /// The first `Some` that `f` returns for the keys that are a prefix of `chars[start..end]`,
+    /// tried longest first; `f` gets the key's length in characters and its value.
+    pub fn longest<'a, R>(
+        &'a self,
+        chars: &[char],
+        start: usize,
+        end: usize,
+        mut f: impl FnMut(usize, &'a V) -> Option<R>,
+    ) -> Option<R> {
+        let end = end.min(chars.len());
+        // Walk down once, remembering the nodes that hold a value, then try them deepest first.
+        const KEPT: usize = 8;
+        let mut hits = [(0u32, 0u32); KEPT];
+        let mut count = 0;
+        let mut node = 0usize;
+        let mut pos = start;
+        while pos < end {
+            let Some(next) = self.child(node, chars[pos]) else {
+                break;
+            };
+            node = next;
+            pos += 1;
+            if self.values[node].is_some() {
+                if count == KEPT {
+                    // Keys this long are unusual (tenant phrases): the general walk.
+                    return self.descend(0, chars, start, end, 0, &mut f);
+                }
+                hits[count] = ((pos - start) as u32, node as u32);
+                count += 1;
+            }
+        }
+        hits[..count].iter().rev().find_map(|&(len, node)| {
+            let value = self.values[node as usize].as_ref()?;
+            f(len as usize, value)
+        })
+    }
+
+    /// [`CharTrie::longest`] by recursion, for any depth.
+    fn descend<'a, R>(
+        &'a self,
+        node: usize,
+        chars: &[char],
+        pos: usize,
+        end: usize,
+        depth: usize,
+        f: &mut impl FnMut(usize, &'a V) -> Option<R>,
+    ) -> Option<R> {
+        if pos < end
+            && let Some(next) = self.child(node, chars[pos])
+            && let Some(r) = self.descend(next, chars, pos + 1, end, depth + 1, f)
+        {
+            return Some(r);
+        }
+        match &self.values[node] {
+            Some(v) if depth > 0 => f(depth, v),
+            _ => None,
+        }
+    }
+}
+
 /// The parsed lexicon, indexed by key.
 #[derive(Debug, Default)]
 pub struct Lexicon {
     entries: Vec<Entry>,
     by_key: HashMap<String, Vec<usize>>,
+    /// The same index as two tries over the keys' characters, for matching in text: the
+    /// shielded Mandarin words and the other entries (each list in file order).
+    shielded: CharTrie<Vec<usize>>,
+    plain: CharTrie<Vec<usize>>,
     max_len: usize,
 }
 
@@ -183,6 +379,23 @@ impl Lexicon {
             });
         }
         lex.add_xi_variants();
+        for (key, indices) in &lex.by_key {
+            for protect in [true, false] {
+                let kept: Vec<usize> = indices
+                    .iter()
+                    .copied()
+                    .filter(|&i| lex.entries[i].protect == protect)
+                    .collect();
+                if !kept.is_empty() {
+                    let trie = if protect {
+                        &mut lex.shielded
+                    } else {
+                        &mut lex.plain
+                    };
+                    *trie.slot(key.chars()) = Some(kept);
+                }
+            }
+        }
         Ok(lex)
     }
 
@@ -229,6 +442,27 @@ impl Lexicon {
             .into_iter()
             .flatten()
             .map(|&i| &self.entries[i])
+    }
+
+    /// The longest entry, shielding (`protect`) or not, whose key starts at `chars[start]`,
+    /// ends by `end` and for which `f` holds; among entries sharing a key, the first in file
+    /// order. `f` gets the key's length.
+    pub fn longest_where(
+        &self,
+        chars: &[char],
+        start: usize,
+        end: usize,
+        protect: bool,
+        mut f: impl FnMut(usize, &Entry) -> bool,
+    ) -> Option<(usize, &Entry)> {
+        let trie = if protect { &self.shielded } else { &self.plain };
+        trie.longest(chars, start, end, |len, indices| {
+            indices
+                .iter()
+                .map(|&i| &self.entries[i])
+                .find(|e| f(len, e))
+                .map(|e| (len, e))
+        })
     }
 
     /// The longest key, in characters.
@@ -437,5 +671,35 @@ mod tests {
         let lex = Lexicon::parse(include_str!("../data/lexicon.tsv"), &t).unwrap();
         assert!(lex.len() > 500, "only {} entries", lex.len());
         assert!(lex.max_len() >= 4);
+    }
+
+    #[test]
+    fn the_trie_tries_the_longest_key_first_at_any_depth() {
+        let mut trie: CharTrie<usize> = CharTrie::default();
+        // Twenty nested keys: deeper than the walk keeps on the stack.
+        for n in 1..=20 {
+            *trie.slot(std::iter::repeat_n('啊', n)) = Some(n);
+        }
+        *trie.slot("𠮷野".chars()) = Some(99);
+        let text: Vec<char> = std::iter::repeat_n('啊', 25).collect();
+        assert_eq!(
+            trie.longest(&text, 0, 25, |len, &v| Some((len, v))),
+            Some((20, 20))
+        );
+        assert_eq!(
+            trie.longest(&text, 0, 7, |len, &v| Some((len, v))),
+            Some((7, 7))
+        );
+        assert_eq!(
+            trie.longest(&text, 3, 25, |_, &v| (v % 2 == 1).then_some(v)),
+            Some(19)
+        );
+        assert_eq!(
+            trie.longest(&text, 0, 25, |_, &v| (v < 3).then_some(v)),
+            Some(2)
+        );
+        let astral: Vec<char> = "𠮷野".chars().collect();
+        assert_eq!(trie.longest(&astral, 0, 2, |_, &v| Some(v)), Some(99));
+        assert_eq!(trie.longest(&astral, 1, 2, |_, &v| Some(v)), None);
     }
 }

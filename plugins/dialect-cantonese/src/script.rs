@@ -12,6 +12,10 @@ use std::collections::HashMap;
 #[derive(Debug, Default, Clone)]
 pub struct T2s {
     map: HashMap<char, char>,
+    /// The same table for the Basic Multilingual Plane, indexed by code point, holding the
+    /// Simplified code point + 1 (0 = no entry): one array read per character instead of a
+    /// hash lookup.
+    bmp: Vec<u32>,
 }
 
 impl T2s {
@@ -33,12 +37,23 @@ impl T2s {
                 }
             }
         }
-        Ok(T2s { map })
+        let mut bmp = vec![0u32; 0x1_0000];
+        for (&t, &s) in &map {
+            if let Some(slot) = bmp.get_mut(t as usize) {
+                *slot = s as u32 + 1;
+            }
+        }
+        Ok(T2s { map, bmp })
     }
 
     /// The Simplified form of one character (itself when the table has none).
+    #[inline]
     pub fn char(&self, c: char) -> char {
-        self.map.get(&c).copied().unwrap_or(c)
+        match self.bmp.get(c as usize) {
+            Some(&0) => c,
+            Some(&s) => char::from_u32(s - 1).unwrap_or(c),
+            None => self.map.get(&c).copied().unwrap_or(c),
+        }
     }
 
     /// Converts a whole string character by character.
@@ -144,5 +159,12 @@ mod tests {
         assert!(is_cjk('𨋢'));
         assert!(is_numeral('兩') && is_numeral('7') && !is_numeral('个'));
         assert!(!is_boundary(Some('６')) && is_numeral('６') && half_width('Ａ') == 'A');
+    }
+
+    #[test]
+    fn characters_outside_the_basic_plane_are_converted_too() {
+        let t = T2s::parse("𠮷吉 點点").unwrap();
+        assert_eq!(t.convert("𠮷點a"), "吉点a");
+        assert_eq!(T2s::default().char('點'), '點');
     }
 }

@@ -20,6 +20,8 @@
 //!
 //! Pure code: no SDK. Customer turns are judged with [`Analyzer`].
 
+use std::cell::OnceCell;
+
 use crate::lexicon::{Category, Text};
 use crate::sentiment::{Analyzer, Polarity, Verdict};
 
@@ -184,17 +186,24 @@ impl Phrases {
 
     /// Whether a turn contains a proper closing.
     pub fn is_closing(&self, text: &str) -> bool {
-        let t = Text::new(text);
-        self.closing
-            .iter()
-            .any(|parts| matches_with_gaps(&t, parts))
+        self.closing_in(&Text::new(text))
+    }
+
+    fn closing_in(&self, t: &Text) -> bool {
+        self.closing.iter().any(|parts| matches_with_gaps(t, parts))
     }
 
     /// The forbidden phrases of an agent/bot turn used as a brush-off (polite uses left out).
     pub fn brush_offs(&self, text: &str) -> Vec<String> {
-        let t = Text::new(text);
+        self.brush_offs_in(&Text::new(text))
+    }
+
+    fn brush_offs_in(&self, t: &Text) -> Vec<String> {
         let mut found: Vec<String> = Vec::new();
         for phrase in &self.forbidden {
+            if !t.may_contain(phrase) {
+                continue;
+            }
             let mut from = 0;
             while let Some(p) = t.s[from..].find(phrase.as_str()) {
                 let byte = from + p;
@@ -212,30 +221,42 @@ impl Phrases {
 
     /// A bot turn that announces a transfer to a human.
     pub fn is_transfer(&self, text: &str) -> bool {
-        let t = Text::new(text).s;
-        self.transfer.iter().any(|p| t.contains(p.as_str()))
-            && !self.nohuman.iter().any(|p| t.contains(p.as_str()))
+        self.transfer_in(&Text::new(text))
+    }
+
+    fn transfer_in(&self, t: &Text) -> bool {
+        self.transfer.iter().any(|p| t.contains(p)) && !self.nohuman.iter().any(|p| t.contains(p))
     }
 
     /// A holding notice (请稍等, a queue position, a transfer notice): not an answer.
     pub fn is_hold(&self, text: &str) -> bool {
-        let t = Text::new(text).s;
-        let short = t.chars().count() <= 40;
-        short && (self.hold.iter().any(|p| t.contains(p.as_str())) || self.is_transfer(text))
+        self.hold_in(&Text::new(text))
+    }
+
+    fn hold_in(&self, t: &Text) -> bool {
+        let short = t.len() <= 40;
+        short && (self.hold.iter().any(|p| t.contains(p)) || self.transfer_in(t))
     }
 
     /// An apology (it repairs an earlier brush-off).
     pub fn is_apology(&self, text: &str) -> bool {
-        let t = Text::new(text).s;
-        self.apology.iter().any(|p| t.contains(p.as_str()))
+        self.apology_in(&Text::new(text))
+    }
+
+    fn apology_in(&self, t: &Text) -> bool {
+        self.apology.iter().any(|p| t.contains(p))
     }
 
     /// A customer turn that needs no real answer (好的, 谢谢, [图片]).
     pub fn is_ack(&self, text: &str) -> bool {
-        let t: String = Text::new(text)
-            .s
-            .chars()
-            .filter(|c| !c.is_whitespace() && !is_punct(*c))
+        self.ack_in(&Text::new(text))
+    }
+
+    fn ack_in(&self, text: &Text) -> bool {
+        let t: String = text
+            .chars
+            .iter()
+            .filter(|c| !c.is_whitespace() && !is_punct(**c))
             .collect();
         t.is_empty()
             || self.ack.contains(&t)
@@ -272,6 +293,10 @@ fn is_punct(c: char) -> bool {
 
 /// `parts` in order, each within [`GAP`] characters of the previous one.
 fn matches_with_gaps(t: &Text, parts: &[String]) -> bool {
+    // Every part must occur somewhere: most texts fail this at once.
+    if !parts.iter().all(|p| t.may_contain(p)) {
+        return false;
+    }
     let mut starts: Vec<usize> = Vec::new();
     let first = &parts[0];
     let mut from = 0;
@@ -389,11 +414,11 @@ fn leaves_unhappy(v: &Verdict) -> bool {
 }
 
 /// A curt agent/bot answer: a few characters with no courtesy at all (有 / 398 / 不含).
-fn is_curt(text: &str) -> bool {
-    let t: String = Text::new(text)
-        .s
-        .chars()
-        .filter(|c| !c.is_whitespace() && !is_punct(*c))
+fn is_curt(text: &Text) -> bool {
+    let t: String = text
+        .chars
+        .iter()
+        .filter(|c| !c.is_whitespace() && !is_punct(**c))
         .collect();
     let courteous = [
         "您",
@@ -430,6 +455,20 @@ pub fn inspect(analyzer: &Analyzer, phrases: &Phrases, th: &Thresholds, turns: &
         .collect();
     let next_reply = |i: usize| (i + 1..turns.len()).find(|&j| turns[j].role != Role::Customer);
     let mut findings: Vec<Finding> = Vec::new();
+    // Each turn's text and phrase classes are worked out at most once, when first needed.
+    let texts: Vec<OnceCell<Text>> = turns.iter().map(|_| OnceCell::new()).collect();
+    let text = |j: usize| texts[j].get_or_init(|| Text::new(&turns[j].text));
+    let memo = |cells: &Vec<OnceCell<bool>>, j: usize, f: &dyn Fn(&Text) -> bool| {
+        *cells[j].get_or_init(|| f(text(j)))
+    };
+    let cells = || -> Vec<OnceCell<bool>> { turns.iter().map(|_| OnceCell::new()).collect() };
+    let (acks, holds, transfers, apologies, closings) =
+        (cells(), cells(), cells(), cells(), cells());
+    let is_ack = |j: usize| memo(&acks, j, &|t| phrases.ack_in(t));
+    let is_hold = |j: usize| memo(&holds, j, &|t| phrases.hold_in(t));
+    let is_transfer = |j: usize| memo(&transfers, j, &|t| phrases.transfer_in(t));
+    let is_apology = |j: usize| memo(&apologies, j, &|t| phrases.apology_in(t));
+    let is_closing = |j: usize| memo(&closings, j, &|t| phrases.closing_in(t));
 
     // response_timeout
     let timeout_ms = th.response_timeout_secs * 1000;
@@ -467,7 +506,7 @@ pub fn inspect(analyzer: &Analyzer, phrases: &Phrases, th: &Thresholds, turns: &
             }
             None => {
                 unanswered += 1;
-                let trailing_ack = th.ignore_trailing_ack && phrases.is_ack(&t.text);
+                let trailing_ack = th.ignore_trailing_ack && is_ack(i);
                 if !trailing_ack {
                     findings.push(Finding {
                         kind: "response_timeout",
@@ -503,9 +542,7 @@ pub fn inspect(analyzer: &Analyzer, phrases: &Phrases, th: &Thresholds, turns: &
         } else {
             later.iter().any(|&j| {
                 turns[j].role == Role::Agent
-                    || (turns[j].role == Role::Bot
-                        && phrases.is_transfer(&turns[j].text)
-                        && human_after(j))
+                    || (turns[j].role == Role::Bot && is_transfer(j) && human_after(j))
             })
         };
         if !handled {
@@ -525,7 +562,7 @@ pub fn inspect(analyzer: &Analyzer, phrases: &Phrases, th: &Thresholds, turns: &
     // missing_closing
     let last_reply = turns.iter().rposition(|t| t.role != Role::Customer);
     match last_reply {
-        Some(j) if phrases.is_closing(&turns[j].text) => {}
+        Some(j) if is_closing(j) => {}
         Some(j) => findings.push(Finding {
             kind: "missing_closing",
             turn: j,
@@ -548,13 +585,11 @@ pub fn inspect(analyzer: &Analyzer, phrases: &Phrases, th: &Thresholds, turns: &
         if t.role == Role::Customer {
             continue;
         }
-        let found = phrases.brush_offs(&t.text);
+        let found = phrases.brush_offs_in(text(j));
         if found.is_empty() {
             continue;
         }
-        let fixed = turns[j + 1..]
-            .iter()
-            .any(|u| u.role != Role::Customer && phrases.is_apology(&u.text));
+        let fixed = (j + 1..turns.len()).any(|k| turns[k].role != Role::Customer && is_apology(k));
         if fixed {
             repaired.get_or_insert(j);
         } else {
@@ -591,11 +626,10 @@ pub fn inspect(analyzer: &Analyzer, phrases: &Phrases, th: &Thresholds, turns: &
     };
     // Friction first, so that a high reason overrides it.
     for (i, t) in turns.iter().enumerate() {
-        if t.role != Role::Customer || phrases.is_ack(&t.text) {
+        if t.role != Role::Customer || is_ack(i) {
             continue;
         }
-        let answer = (i + 1..turns.len())
-            .find(|&j| turns[j].role != Role::Customer && !phrases.is_hold(&turns[j].text));
+        let answer = (i + 1..turns.len()).find(|&j| turns[j].role != Role::Customer && !is_hold(j));
         if let Some(j) = answer
             && turns[j].ts_ms.saturating_sub(t.ts_ms) >= th.friction_wait_secs * 1000
         {
@@ -605,7 +639,7 @@ pub fn inspect(analyzer: &Analyzer, phrases: &Phrases, th: &Thresholds, turns: &
     let curt: Vec<usize> = turns
         .iter()
         .enumerate()
-        .filter(|(_, t)| t.role != Role::Customer && is_curt(&t.text))
+        .filter(|&(j, t)| t.role != Role::Customer && is_curt(text(j)))
         .map(|(j, _)| j)
         .collect();
     if curt.len() >= 2 {
@@ -629,13 +663,13 @@ pub fn inspect(analyzer: &Analyzer, phrases: &Phrases, th: &Thresholds, turns: &
     }
     if let Some(l) = last
         && turns[l].role == Role::Customer
-        && !phrases.is_ack(&turns[l].text)
+        && !is_ack(l)
     {
         raise(Level::High, "left_unanswered", l);
     }
     if let Some(j) = last_reply
-        && phrases.is_hold(&turns[j].text)
-        && !phrases.is_closing(&turns[j].text)
+        && is_hold(j)
+        && !is_closing(j)
     {
         raise(Level::High, "left_on_hold", j);
     }

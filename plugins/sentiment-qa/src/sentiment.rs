@@ -20,7 +20,7 @@
 //! history (`之前说要去12315是我冲动了`), request context for roles (`叫你们经理出来` but not
 //! `客户经理很专业`) and exposure context for social media (`发小红书` but not `小红书上看到的`).
 
-use crate::lexicon::{Category, Emotion, Table, Text, Word, WordKind};
+use crate::lexicon::{Category, Emotion, Table, Text, Word, WordKind, phrase_chars, rfind_chars};
 use crate::nb::NaiveBayes;
 
 /// The three sentiment classes.
@@ -191,17 +191,11 @@ struct ClauseInfo {
 }
 
 fn count_exclaims(text: &Text) -> usize {
-    text.chars
-        .iter()
-        .filter(|&&c| c == '!' || c == '！')
-        .count()
+    text.exclaims()
 }
 
 fn count_questions(text: &Text) -> usize {
-    text.chars
-        .iter()
-        .filter(|&&c| c == '?' || c == '？')
-        .count()
+    text.questions()
 }
 
 /// The sentiment and escalation model: the two tables and nothing else.
@@ -308,7 +302,6 @@ const IMPERATIVE_NEGATORS: [&str; 4] = ["别", "别再", "不要再", "不要"];
 /// Whether characters `cs..ce` are an information question (哪款合适, 好用吗) rather than a
 /// rhetorical one (怎么还没到, 为什么不发货).
 fn is_question_clause(text: &Text, cs: usize, ce: usize) -> bool {
-    let clause = text.slice(cs, ce);
     let ends_with_question = text.chars.get(ce).is_some_and(|&c| c == '?' || c == '？');
     let asks = [
         "吗",
@@ -325,10 +318,10 @@ fn is_question_clause(text: &Text, cs: usize, ce: usize) -> bool {
         "怎么样",
     ]
     .iter()
-    .any(|q| clause.contains(q));
+    .any(|q| text.range_contains(cs, ce, q));
     let rhetorical = ["怎么还", "为什么", "凭什么", "到底", "难道", "不是说"]
         .iter()
-        .any(|q| clause.contains(q));
+        .any(|q| text.range_contains(cs, ce, q));
     (asks || ends_with_question) && !rhetorical
 }
 
@@ -438,7 +431,7 @@ impl Analyzer {
             raw_score = NEGATIVE_AT - 0.25;
         } else if triggers.iter().any(|t| t.category == Category::Money)
             && raw_score < POSITIVE_AT
-            && !VERIFY.iter().any(|q| text.s.contains(q))
+            && !VERIFY.iter().any(|q| text.contains(q))
         {
             // Money at risk is bad news, unless the customer calmly checks a suspicious contact.
             raw_score -= 0.8;
@@ -630,6 +623,8 @@ impl Analyzer {
         let mut negator_term: Option<&str> = None;
         let mut intensifier: Option<(f32, usize, usize)> = None; // (factor, end, clause)
         let mut last_in_clause: Option<(usize, usize)> = None; // (contribution, clause)
+        // The last clause asked about (the words of a clause share the answer).
+        let mut question: Option<((usize, usize), bool)> = None;
         for (idx, &(mi, clause)) in tokens.iter().enumerate() {
             let m = matches[mi];
             let w = m.value;
@@ -723,8 +718,18 @@ impl Analyzer {
                     let sign = if w.kind == WordKind::Pos { 1.0 } else { -1.0 };
                     let mut v = sign * w.value;
                     // 吃哪款合适？效果好吗？ asks; it does not praise.
-                    if v > 0.0 && is_question_clause(text, cs, ce) {
-                        v *= 0.2;
+                    if v > 0.0 {
+                        let asks = match question {
+                            Some((bounds, asks)) if bounds == (cs, ce) => asks,
+                            _ => {
+                                let asks = is_question_clause(text, cs, ce);
+                                question = Some(((cs, ce), asks));
+                                asks
+                            }
+                        };
+                        if asks {
+                            v *= 0.2;
+                        }
                     }
                     if let Some((f, end, c)) = intensifier
                         && c == clause
@@ -788,13 +793,14 @@ impl Analyzer {
         }
 
         // 连个道歉都没有, 连发票都不给: not even the least.
-        for (k, info) in clauses.iter().enumerate() {
+        let has_lian = text.has_char('连');
+        for (k, info) in clauses.iter().enumerate().filter(|_| has_lian) {
             let end = clauses.get(k + 1).map_or(n, |c| c.start);
-            let clause_text = text.slice(info.start.min(end), end);
-            if let Some(p) = clause_text.find('连')
+            let start = info.start.min(end);
+            if let Some(p) = text.chars[start..end].iter().position(|&c| c == '连')
                 && ["都没", "也没", "都不", "也不"]
                     .iter()
-                    .any(|x| clause_text[p..].contains(x))
+                    .any(|x| text.range_contains(start + p, end, x))
             {
                 contributions.push(Contribution {
                     value: -1.0,
@@ -851,7 +857,7 @@ impl Analyzer {
         // 这就是五星酒店的服务？ — a rhetorical question about a claim is a complaint.
         let rhetorical_claim = ["这就是", "这叫", "这也叫", "这就叫"]
             .iter()
-            .any(|p| text.s.contains(p))
+            .any(|p| text.contains(p))
             && text.chars.last().is_some_and(|&c| c == '?' || c == '？');
         if rhetorical_claim {
             contributions.push(Contribution {
@@ -942,7 +948,7 @@ impl Analyzer {
         }
         if ["?!", "？！", "!?", "！？"]
             .iter()
-            .any(|p| text.s.contains(p))
+            .any(|p| text.contains(p))
         {
             total -= 0.4;
         }
@@ -956,6 +962,7 @@ impl Analyzer {
         let mut consumed = false;
         let mut bodies: Vec<usize> = Vec::new(); // clause starts with a body part
         let mut injuries: Vec<(usize, String)> = Vec::new();
+        let mut exposure: Option<bool> = None;
         for m in self.triggers.scan(text) {
             let cat = *m.value;
             let term = text.slice(m.start, m.end()).to_owned();
@@ -979,11 +986,11 @@ impl Analyzer {
                     let by_press = text.range_contains(cs, m.start, "找")
                         || text.range_contains(cs, m.start, "联系")
                         || text.range_contains(cs, m.start, "告诉");
-                    if !(before
-                        || after_see
-                        || by_press
-                        || EXPOSURE.iter().any(|e| text.s.contains(e)))
-                    {
+                    // Exposure wording anywhere in the message (looked for once).
+                    let mut exposed = || {
+                        *exposure.get_or_insert_with(|| EXPOSURE.iter().any(|e| text.contains(e)))
+                    };
+                    if !(before || after_see || by_press || exposed()) {
                         continue;
                     }
                 }
@@ -1003,12 +1010,9 @@ impl Analyzer {
                     injuries.push((cs, term));
                     continue;
                 }
-                Category::Human => {
-                    // 人工客服几点上班 / 周末上班吗: a question about the service, not a request.
-                    let after = text.slice(m.end(), ce);
-                    if SCHEDULE.iter().any(|w| after.contains(w)) {
-                        continue;
-                    }
+                // 人工客服几点上班 / 周末上班吗: a question about the service, not a request.
+                Category::Human if SCHEDULE.iter().any(|w| text.range_contains(m.end(), ce, w)) => {
+                    continue;
                 }
                 Category::Repeat if score > 0.0 => continue,
                 _ => {}
@@ -1106,8 +1110,7 @@ fn clause_bounds(text: &Text, start: usize, end: usize) -> (usize, usize) {
 /// Whether an escalation negator stands right before `start` in the clause.
 fn negated(text: &Text, cs: usize, start: usize) -> bool {
     let from = cs.max(start.saturating_sub(7));
-    let window: Vec<char> = text.chars[from..start].to_vec();
-    let w: String = window.iter().collect();
+    let window = &text.chars[from..start];
     // 不投诉, 不转人工: a bare 不 or 没 right before the trigger.
     if let Some(&c) = window.last()
         && (c == '不' || c == '没')
@@ -1115,15 +1118,21 @@ fn negated(text: &Text, cs: usize, start: usize) -> bool {
         return true;
     }
     for neg in ESCALATION_NEGATORS {
-        if let Some(pos) = w.rfind(neg) {
+        if !text.may_contain(neg) {
+            continue;
+        }
+        let Some((neg, len)) = phrase_chars(neg) else {
+            continue;
+        };
+        if let Some(pos) = rfind_chars(window, &neg[..len]) {
             // 是不是, 要不要: an A-not-A question, not a negation.
-            let before = w[..pos].chars().next_back();
-            let after_not = neg.chars().nth(1);
+            let before = pos.checked_sub(1).map(|p| window[p]);
+            let after_not = neg[..len].get(1).copied();
             if before.is_some() && before == after_not {
                 continue;
             }
-            let gap = &w[pos + neg.len()..];
-            if gap.chars().count() <= 3 && gap.chars().all(|c| NEGATION_GAP.contains(c)) {
+            let gap = &window[pos + len..];
+            if gap.len() <= 3 && gap.iter().all(|&c| NEGATION_GAP.contains(c)) {
                 return true;
             }
         }
@@ -1140,18 +1149,21 @@ fn history(text: &Text, cs: usize, start: usize) -> bool {
 /// Whether a manager or role is asked for (`叫你们经理出来`), not just mentioned.
 fn role_request(text: &Text, cs: usize, ce: usize, start: usize, end: usize) -> bool {
     let from = cs.max(start.saturating_sub(10));
-    let before = text.slice(from, start);
-    if before.contains("谢谢") || before.contains("感谢") {
+    if text.range_contains(from, start, "谢谢") || text.range_contains(from, start, "感谢") {
         return false;
     }
-    if ROLE_BEFORE.iter().any(|v| before.contains(v)) {
+    if ROLE_BEFORE
+        .iter()
+        .any(|v| text.range_contains(from, start, v))
+    {
         return true;
     }
-    let after = text.slice(end, ce.min(end + 8).max(end));
+    let after_end = ce.min(end + 8).max(end);
+    let after = text.slice(end, after_end);
     let after_with_punct = text.slice(end, (end + 2).min(text.len()));
     ROLE_AFTER
         .iter()
-        .any(|v| after.starts_with(v) || after.contains(v))
+        .any(|v| after.starts_with(v) || text.range_contains(end, after_end, v))
         || after_with_punct.starts_with('呢')
 }
 
@@ -1159,25 +1171,25 @@ fn role_request(text: &Text, cs: usize, ce: usize, start: usize, end: usize) -> 
 fn repeated_contact(text: &Text) -> Option<String> {
     let c = &text.chars;
     let n = c.len();
-    let count_at = |i: usize| -> (String, usize) {
+    let count_at = |i: usize| -> (&str, usize) {
         let mut j = i;
         while j < n && (is_num(c[j]) || c[j] == '无' || c[j] == '数' || c[j] == '少') {
             j += 1;
         }
-        (c[i..j].iter().collect(), j)
+        (text.slice(i, j), j)
     };
     for i in 0..n {
         // 第N次 / 第N回 (第二次回购了 is praise, which the caller rules out by the score)
         if c[i] == '第' {
             let (num, j) = count_at(i + 1);
-            if is_count_two_plus(&num) && j < n && matches!(c[j], '次' | '回') {
+            if is_count_two_plus(num) && j < n && matches!(c[j], '次' | '回') {
                 return Some(text.slice(i, j + 1).to_owned());
             }
         }
         // N次了
         if is_num(c[i]) && (i == 0 || !is_num(c[i - 1])) {
             let (num, j) = count_at(i);
-            if is_count_two_plus(&num)
+            if is_count_two_plus(num)
                 && j + 1 < n
                 && matches!(c[j], '次' | '回')
                 && c[j + 1] == '了'
@@ -1188,18 +1200,21 @@ fn repeated_contact(text: &Text) -> Option<String> {
     }
     // VERB(了|过)?COUNT(次|回|天|遍)
     for verb in CONTACT_VERBS {
+        if !text.may_contain(verb) {
+            continue;
+        }
         let mut from = 0;
         while let Some(p) = text.s[from..].find(verb) {
             let byte = from + p;
             from = byte + verb.len();
-            let i = text.s[..byte].chars().count() + verb.chars().count();
+            let i = text.char_index(byte) + verb.chars().count();
             let mut j = i;
             if j < n && matches!(c[j], '了' | '过') {
                 j += 1;
             }
             let (num, k) = count_at(j);
             let half_month = num == "半" && text.slice(k, n).starts_with("个月");
-            if k < n && (is_count_two_plus(&num) || half_month) {
+            if k < n && (is_count_two_plus(num) || half_month) {
                 let unit = c[k];
                 let rest = text.slice(k, n);
                 // 问了五天, 反映三个星期: contact over days is repeated contact too.
@@ -1209,7 +1224,7 @@ fn repeated_contact(text: &Text) -> Option<String> {
                         .any(|u| rest.starts_with(u));
                 let ok = matches!(unit, '次' | '回') || days || (unit == '遍' && verb == "说");
                 if ok {
-                    let s = text.s[..byte].chars().count();
+                    let s = text.char_index(byte);
                     return Some(text.slice(s, k + 1).to_owned());
                 }
             }
@@ -1220,7 +1235,7 @@ fn repeated_contact(text: &Text) -> Option<String> {
 
 /// `说好48小时内回电，这都一个礼拜了`: a promise and a long wait since.
 fn broken_promise(text: &Text) -> Option<String> {
-    let promise = PROMISE.iter().find(|p| text.s.contains(*p))?;
+    let promise = PROMISE.iter().find(|p| text.contains(p))?;
     let waited = duration_complaints(text).iter().any(|&(pos, _)| {
         pos > 0 && {
             let before = text.slice(pos.saturating_sub(2), pos);
@@ -1232,8 +1247,11 @@ fn broken_promise(text: &Text) -> Option<String> {
 
 /// `退出你们这个家长群`: leaving the group (quality.md lists it as a threat).
 fn leaves_group(text: &Text) -> Option<String> {
+    if !text.may_contain("退出") {
+        return None;
+    }
     let p = text.s.find("退出")?;
-    let i = text.s[..p].chars().count();
+    let i = text.char_index(p);
     let end = (i + 12).min(text.len());
     (i + 2..end)
         .find(|&j| text.chars[j] == '群')
@@ -1256,7 +1274,7 @@ fn duration_complaints(text: &Text) -> Vec<(usize, f32)> {
         while j < n && is_num(c[j]) {
             j += 1;
         }
-        let num: String = c[i..j].iter().collect();
+        let num = text.slice(i, j);
         if num == "好" || num == "多" {
             i = j;
             continue;
@@ -1335,8 +1353,8 @@ fn emotion_of(
         Polarity::Positive => best(Emotion::is_positive).unwrap_or(Emotion::Satisfied),
         Polarity::Neutral => {
             if weights.iter().any(|(e, _)| *e == Emotion::Confused)
-                || text.s.contains("🤔")
-                || text.s.contains("[疑问]")
+                || text.contains("🤔")
+                || text.contains("[疑问]")
             {
                 Emotion::Confused
             } else {
