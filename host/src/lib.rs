@@ -138,6 +138,9 @@ impl App {
             customers: Arc::new(crate::pipeline::customers::Customers::new(store.clone())),
             registry: registry.clone(),
             meter: meter.clone(),
+            plugin_slots: Arc::new(tokio::sync::Semaphore::new(
+                crate::pipeline::default_plugin_slots(),
+            )),
         };
         let channels = Channels::new(store.clone(), pipeline.clone());
         let outbox_http = reqwest::Client::builder()

@@ -229,6 +229,18 @@ pub struct Pipeline {
     pub customers: Arc<customers::Customers>,
     pub registry: Arc<Registry>,
     pub meter: Meter,
+    /// Messages whose plugins may run at once: about one per core. More would only add
+    /// threads competing for the same cores — and, because each concurrent call needs an
+    /// instance of its own, more instances whose data must be loaded and kept warm.
+    pub plugin_slots: Arc<tokio::sync::Semaphore>,
+}
+
+/// The default for [`Pipeline::plugin_slots`]: the cores this process may use, at least two.
+pub fn default_plugin_slots() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(2)
 }
 
 /// Largest message text accepted.
@@ -475,6 +487,11 @@ impl Pipeline {
         let result = if no_plugins {
             run()
         } else {
+            let _slot = self
+                .plugin_slots
+                .acquire()
+                .await
+                .map_err(|e| PipelineError::Worker(e.to_string()))?;
             tokio::task::spawn_blocking(run)
                 .await
                 .map_err(|e| PipelineError::Worker(e.to_string()))?
