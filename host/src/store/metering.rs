@@ -22,6 +22,10 @@ pub struct CallRecord {
     pub at: i64,
 }
 
+/// What daily totals are kept per: (tenant, plugin, version, day, hook, outcome); the value
+/// summed is (calls, duration, fuel).
+type TotalKey<'a> = (&'a str, &'a str, &'a str, String, &'a str, &'a str);
+
 /// Daily totals.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct UsageRow {
@@ -71,11 +75,8 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
-        // (tenant, plugin, version, day, hook, outcome) → (calls, duration, fuel)
-        let mut totals: std::collections::BTreeMap<
-            (&str, &str, &str, String, &str, &str),
-            (i64, i64, i64),
-        > = std::collections::BTreeMap::new();
+        let mut totals: std::collections::BTreeMap<TotalKey<'_>, (i64, i64, i64)> =
+            std::collections::BTreeMap::new();
         for c in calls {
             let t = totals
                 .entry((
