@@ -56,9 +56,14 @@ async fn the_demo_school_answers_cantonese_escalates_anger_and_inspects_the_agen
         c.demo = true;
     })
     .await;
-    let secret = std::fs::read_to_string(s.data_dir.join("demo-webhook.secret")).unwrap();
-    let agent_key =
-        std::fs::read_to_string(s.data_dir.join("demo-agent-manager-wang.key")).unwrap();
+    let secret = std::fs::read_to_string(s.data_dir.join("demo-webhook.secret"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let agent_key = std::fs::read_to_string(s.data_dir.join("demo-agent-manager-wang.key"))
+        .unwrap()
+        .trim()
+        .to_owned();
 
     // Every add-on is subscribed and its plugin enabled and active.
     let (_, plugins) = s.op(Method::GET, "/v1/tenants/demo/plugins", None).await;
