@@ -178,6 +178,14 @@ pub struct ClassifierConfig {
     pub min_margin: f32,
 }
 
+impl ClassifierConfig {
+    /// Whether a ranking whose best two confidences are `first` and `second` is too unsure to
+    /// act on (below the threshold, or the top two too close).
+    pub fn is_unsure(&self, first: f32, second: f32) -> bool {
+        first < self.threshold || first - second < self.min_margin
+    }
+}
+
 impl Default for ClassifierConfig {
     fn default() -> Self {
         ClassifierConfig {
@@ -327,10 +335,7 @@ impl IntentClassifier {
         order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
         let (first, second) = (p[order[0]], p[order[1]]);
         // With no known feature the ranking is only the label prior: nothing to act on.
-        let fallback = known == 0
-            || text.trim().is_empty()
-            || first < config.threshold
-            || first - second < config.min_margin;
+        let fallback = known == 0 || text.trim().is_empty() || config.is_unsure(first, second);
         Classification {
             ranked: order
                 .into_iter()

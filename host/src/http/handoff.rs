@@ -80,6 +80,15 @@ fn check_id(what: &str, id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+fn check_queue(name: &str) -> Result<(), ApiError> {
+    if !crate::pipeline::routing::valid_queue_name(name) {
+        return Err(invalid(format!(
+            "queue {name:?} must be 1-64 letters, digits, '-' or '_'"
+        )));
+    }
+    Ok(())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewAgent {
@@ -100,7 +109,7 @@ async fn create_agent(
     let a = body(b)?;
     check_id("agent id", &a.id)?;
     for q in &a.queues {
-        check_id("queue", q)?;
+        check_queue(q)?;
     }
     if a.name.trim().is_empty() || a.name.len() > 200 {
         return Err(invalid("name must be 1-200 bytes"));
@@ -163,7 +172,7 @@ async fn update_agent(
     }
     if let Some(q) = c.queues {
         for x in &q {
-            check_id("queue", x)?;
+            check_queue(x)?;
         }
         row.queues = q;
     }
@@ -239,13 +248,8 @@ async fn change(
 ) -> Result<(ConversationRow, Vec<TurnRow>), ApiError> {
     let _guard = CHANGES.lock().await;
     let stored = state.store.conversation(tenant, id).await?;
-    // Check against the freshest state, then apply under the cache's lock.
-    let fresh = state.pipeline.conversations.update(stored, |_| {});
-    let next = f(&fresh)?;
-    let updated = state
-        .pipeline
-        .conversations
-        .update(fresh, |c| *c = next.clone());
+    // Checked against the freshest state and applied under the cache's lock.
+    let updated = state.pipeline.conversations.try_update(stored, f)?;
     let new_turns = turns(&updated);
     state
         .pipeline
@@ -406,7 +410,7 @@ async fn transfer(
         return Err(invalid("give a queue, an agent, or both"));
     }
     if let Some(q) = &t.queue {
-        check_id("queue", q)?;
+        check_queue(q)?;
     }
     let target = match &t.agent {
         Some(a) => {

@@ -93,21 +93,19 @@ async fn create_version(
         ));
     }
     // Validate completely before storing anything; store the canonical form.
-    Routing::parse(&body.config, 0).map_err(|e| {
+    let compiled = Routing::parse(&body.config, 0).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_routing",
             e.to_string(),
         )
     })?;
-    let canonical: crate::pipeline::routing::RoutingConfig =
-        serde_json::from_value(body.config.clone()).map_err(ApiError::internal)?;
     let s = state
         .store
         .change_routing(
             &tenant,
             RoutingChange::Create {
-                config: serde_json::to_value(&canonical).map_err(ApiError::internal)?,
+                config: serde_json::to_value(compiled.config()).map_err(ApiError::internal)?,
                 note: body.note,
                 gray_percent: body.gray_percent.unwrap_or(0),
             },
@@ -115,10 +113,12 @@ async fn create_version(
         )
         .await?;
     state.pipeline.forget_routing(&tenant);
-    let created = state.store.routing_versions(&tenant).await?;
+    // The new version is the candidate, or live at once when nothing was live or it went to
+    // 100 %.
+    let version = s.candidate.or(s.stable);
     Ok((
         StatusCode::CREATED,
-        Json(json!({"version": created.first().map(|v| v.version), "state": s})),
+        Json(json!({"version": version, "state": s})),
     ))
 }
 

@@ -191,15 +191,15 @@ impl Conversations {
         }
     }
 
-    /// Changes a conversation's state on behalf of an agent: `f` runs on the freshest state
-    /// (the cached one when the customer is active, else `stored`) under the cache lock, so a
-    /// message being processed at the same time keeps the agent's change. Returns the new
-    /// state, to be written.
-    pub fn update(
+    /// Changes a conversation's state on behalf of an agent: `f` checks the freshest state (the
+    /// cached one when the customer is active, else `stored`) and returns the new one, all under
+    /// the cache lock, so a message being processed at the same time keeps the agent's change.
+    /// When `f` refuses, nothing changes. Returns the new state, to be written.
+    pub fn try_update<E>(
         &self,
         stored: ConversationRow,
-        f: impl FnOnce(&mut ConversationRow),
-    ) -> ConversationRow {
+        f: impl FnOnce(&ConversationRow) -> Result<ConversationRow, E>,
+    ) -> Result<ConversationRow, E> {
         let key = (
             stored.tenant_id.clone(),
             stored.channel.clone(),
@@ -208,14 +208,10 @@ impl Conversations {
         let mut cache = self.lock();
         match cache.get_mut(&key) {
             Some(entry) if entry.conversation.id == stored.id => {
-                f(&mut entry.conversation);
-                entry.conversation.clone()
+                entry.conversation = f(&entry.conversation)?;
+                Ok(entry.conversation.clone())
             }
-            _ => {
-                let mut row = stored;
-                f(&mut row);
-                row
-            }
+            _ => f(&stored),
         }
     }
 

@@ -146,13 +146,18 @@ fn err(rule: &str, field: impl Into<String>, message: impl Into<String>) -> Rule
     }
 }
 
-fn check_queue(name: &str, rule: &str, field: &str) -> Result<(), RuleError> {
-    if name.is_empty()
-        || name.len() > 64
-        || !name
+/// Whether `name` is a valid queue name: 1–64 ASCII letters, digits, `-` or `_` (routes,
+/// agents and transfers all use this).
+pub fn valid_queue_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+}
+
+fn check_queue(name: &str, rule: &str, field: &str) -> Result<(), RuleError> {
+    if !valid_queue_name(name) {
         return Err(err(
             rule,
             field,
@@ -292,6 +297,14 @@ impl Routing {
             routes,
             split: config.split,
         })
+    }
+
+    /// The configuration as written (canonical form: defaults left out).
+    pub fn config(&self) -> RoutingConfig {
+        RoutingConfig {
+            routes: self.routes.iter().map(|r| r.config.clone()).collect(),
+            split: self.split.clone(),
+        }
     }
 
     /// The first matching route, else the split's arm, else `None` (routing has no say).

@@ -128,6 +128,18 @@ impl Store {
         &self.pool
     }
 
+    /// A transaction that reads and then writes: on SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`, waiting for it like any writer) instead of failing to upgrade a
+    /// read snapshot that another commit made stale.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Closes the pool, waiting for connections to return.
     pub async fn close(&self) {
         self.pool.close().await;

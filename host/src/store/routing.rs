@@ -126,13 +126,7 @@ impl Store {
         actor: &str,
     ) -> Result<RoutingState, StoreError> {
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
-        // Write first, so SQLite takes its write lock now (waiting for it like any writer)
-        // instead of failing to upgrade a read snapshot another commit made stale.
-        sqlx::query("UPDATE routing_state SET updated_at = updated_at WHERE tenant_id = $1")
-            .bind(tenant_id)
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT stable, candidate, gray_percent, previous, updated_at FROM routing_state WHERE tenant_id = $1",
         )

@@ -30,8 +30,7 @@ pub(super) fn run(env: &Env<'_>, work: &mut Work) -> Result<(), StageError> {
             if let Some(top) = scores.first() {
                 // The tenant's threshold and margin apply to a plugin's confidences too.
                 let second = scores.get(1).map_or(0.0, |s| s.confidence);
-                work.intent_fallback = top.confidence < config.threshold
-                    || top.confidence - second < config.min_margin;
+                work.intent_fallback = config.is_unsure(top.confidence, second);
                 work.ctx.intents = scores;
                 return Ok(());
             }
