@@ -24,14 +24,7 @@ api -d "{\"name\":\"safe\",\"kind\":\"wechat-oa\",\"token\":\"$TOKEN\",\"aes_key
 TS=$(date +%s); SIG=$($BIN/bench-tools sign-plain --token $TOKEN --ts $TS --nonce 42)
 export KEFU_BENCH_TS=$TS KEFU_BENCH_PATH="/wechat/bench/oa?signature=$SIG&timestamp=$TS&nonce=42"
 
-run() { # name url script → "rps p50 p99"
-  local out; out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -s "$3" "$2")
-  local rps p50 p99
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out"); p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  local errors; errors=$(grep -E "Non-2xx|Socket errors" <<<"$out" || true)
-  echo "$1 $rps $p50 $p99 ${errors:+[$errors]}"
-}
+source scripts/bench/lib.sh
 RESULTS="$WORK/results"; : > "$RESULTS"
 for r in $(seq 1 "$ROUNDS"); do
   export KEFU_BENCH_BASE=$((r * 10000000000 + RANDOM))
@@ -48,19 +41,4 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 STORED=$(sqlite3 "$WORK/data/kefu.db" 'select count(*) from inbound_messages' 2>/dev/null || echo "?")
 echo "inbound messages stored: $STORED"
-python3 - "$RESULTS" <<'PY'
-import sys, statistics, re
-rows = {}
-for line in open(sys.argv[1]):
-    name, rps, p50, p99 = line.split()[:4]
-    def ms(v):
-        m = re.match(r"([\d.]+)(us|ms|s)", v); x = float(m.group(1))
-        return x / 1000 if m.group(2) == "us" else x * 1000 if m.group(2) == "s" else x
-    rows.setdefault(name, []).append((float(rps), ms(p50), ms(p99)))
-empty = statistics.median(r[0] for r in rows["empty"])
-print("| variant | median req/s | ratio to empty handler | median p50 | median p99 |")
-print("|---|---|---|---|---|")
-for name in ("empty", "plain", "aes"):
-    rps = statistics.median(r[0] for r in rows[name])
-    print(f"| {name} | {rps:,.0f} | {rps/empty:.2f} | {statistics.median(r[1] for r in rows[name]):.1f} ms | {statistics.median(r[2] for r in rows[name]):.1f} ms |")
-PY
+summarize "$RESULTS" req/s empty plain aes
