@@ -162,7 +162,7 @@ pub async fn seed(
         let secret = generate_key("whsec_");
         let now = now_ms();
         let row = ChannelRow {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: crate::store::new_id(),
             tenant_id: DEMO_TENANT.into(),
             name: "web".into(),
             kind: "webhook".into(),

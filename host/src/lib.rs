@@ -124,10 +124,11 @@ impl App {
                 read_limits: ReadLimits::default(),
             },
         ));
-        let meter = Meter::start(store.clone());
+        let writer = Writer::start(store.clone());
+        let meter = Meter::start(writer.clone());
         let pipeline = Pipeline {
             store: store.clone(),
-            writer: Writer::start(store.clone()),
+            writer,
             known_tenants: Arc::default(),
             conversations: Arc::new(crate::pipeline::conversations::Conversations::new(
                 store.clone(),
@@ -142,11 +143,11 @@ impl App {
                 crate::pipeline::default_plugin_slots(),
             )),
         };
-        let channels = Channels::new(store.clone(), pipeline.clone());
         let outbox_http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
             .context("cannot build the outbox HTTP client")?;
+        let channels = Channels::new(store.clone(), pipeline.clone(), outbox_http.clone());
         tokio::spawn(channels::outbox::run(channels.clone(), outbox_http));
         let state = AppState {
             store,

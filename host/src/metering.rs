@@ -1,9 +1,11 @@
 //! Metering: every plugin call is counted live (for `/metrics`) and written, in batches, to
 //! the store (for billing and the usage API).
 //!
-//! Callers hand records to a bounded channel; one writer task drains it into transactions of up
-//! to [`BATCH`] calls. A full channel makes the caller wait (backpressure) rather than drop a
-//! billable record.
+//! Callers hand records to a bounded channel; one task drains it in batches of up to
+//! [`BATCH`] calls and hands each batch to the store's group-commit [`Writer`], so metered
+//! calls are committed in the same transactions as the messages that caused them (one writer
+//! on SQLite, no second transaction competing for its lock). A full channel makes the caller
+//! wait (backpressure) rather than drop a billable record.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -13,7 +15,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::runtime::{CallReport, Outcome};
-use crate::store::{CallRecord, Store, now_ms};
+use crate::store::{CallRecord, Writer, now_ms};
 
 const BATCH: usize = 512;
 const CHANNEL: usize = 65_536;
@@ -53,11 +55,12 @@ pub struct Meter {
 }
 
 impl Meter {
-    /// Starts the writer task on the current Tokio runtime.
-    pub fn start(store: Store) -> Meter {
+    /// Starts the batching task on the current Tokio runtime; batches are stored through
+    /// `writer`, in the message path's group commits.
+    pub fn start(writer: Writer) -> Meter {
         let (tx, rx) = mpsc::channel(CHANNEL);
         let live = Arc::new(Mutex::new(Live::default()));
-        tokio::spawn(write_batches(store, rx, live.clone()));
+        tokio::spawn(write_batches(writer, rx, live.clone()));
         Meter { tx, live }
     }
 
@@ -103,7 +106,7 @@ impl Meter {
             }
         }
         CallRecord {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: crate::store::new_id(),
             tenant_id: tenant.to_owned(),
             plugin_id: plugin.to_owned(),
             version: version.to_owned(),
@@ -223,7 +226,7 @@ fn escape(s: &str) -> String {
         .replace('\n', "\\n")
 }
 
-async fn write_batches(store: Store, mut rx: mpsc::Receiver<Cmd>, live: Arc<Mutex<Live>>) {
+async fn write_batches(writer: Writer, mut rx: mpsc::Receiver<Cmd>, live: Arc<Mutex<Live>>) {
     let mut batch = Vec::with_capacity(BATCH);
     let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
     while let Some(cmd) = rx.recv().await {
@@ -240,7 +243,7 @@ async fn write_batches(store: Store, mut rx: mpsc::Receiver<Cmd>, live: Arc<Mute
         }
         let mut tries = 0;
         while !batch.is_empty() {
-            match store.record_calls(&batch).await {
+            match writer.calls(batch.clone()).await {
                 Ok(()) => batch.clear(),
                 Err(e) if tries < 5 => {
                     tries += 1;

@@ -420,6 +420,9 @@ pub mod wechat_api {
         pub scripted: VecDeque<Value>,
         /// Expire every issued token once (the next send gets 40001).
         pub expire_next_token: bool,
+        /// WeCom customer service: the pages `kf/sync_msg` answers, in order (an empty last
+        /// page when none are left).
+        pub kf_pages: VecDeque<Value>,
     }
 
     #[derive(Clone)]
@@ -479,6 +482,26 @@ pub mod wechat_api {
         )
     }
 
+    /// `kf/sync_msg`: the next scripted page (recorded as path `sync`).
+    async fn kf_sync(
+        State(s): State<Arc<Mutex<MockState>>>,
+        Query(q): Q,
+        Json(body): Json<Value>,
+    ) -> Json<Value> {
+        let mut st = s.lock().unwrap();
+        st.received.push(Received {
+            path: "sync".into(),
+            query: q.clone(),
+            body,
+        });
+        if q.get("access_token") != Some(&format!("TOKEN-{}", st.tokens_issued)) {
+            return Json(json!({"errcode": 40001, "errmsg": "invalid credential"}));
+        }
+        Json(st.kf_pages.pop_front().unwrap_or(
+            json!({"errcode": 0, "errmsg": "ok", "next_cursor": "", "has_more": 0, "msg_list": []}),
+        ))
+    }
+
     impl WechatApi {
         pub async fn start() -> WechatApi {
             let state = Arc::new(Mutex::new(MockState::default()));
@@ -487,6 +510,8 @@ pub mod wechat_api {
                 .route("/cgi-bin/gettoken", get(token))
                 .route("/cgi-bin/message/custom/send", post(send))
                 .route("/cgi-bin/message/send", post(send))
+                .route("/cgi-bin/kf/send_msg", post(send))
+                .route("/cgi-bin/kf/sync_msg", post(kf_sync))
                 .with_state(state.clone());
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let base = format!("http://{}", listener.local_addr().unwrap());
@@ -502,6 +527,18 @@ pub mod wechat_api {
                 .received
                 .iter()
                 .filter(|r| r.path == "send")
+                .cloned()
+                .collect()
+        }
+
+        /// `kf/sync_msg` requests received so far.
+        pub fn syncs(&self) -> Vec<Received> {
+            self.state
+                .lock()
+                .unwrap()
+                .received
+                .iter()
+                .filter(|r| r.path == "sync")
                 .cloned()
                 .collect()
         }

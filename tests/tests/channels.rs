@@ -393,6 +393,164 @@ async fn wecom_verification_decrypts_echostr_and_messages_are_answered_encrypted
     s.stop().await;
 }
 
+/// A WeCom customer-service (微信客服) page of `kf/sync_msg`.
+fn kf_page(cursor: &str, more: bool, msgs: Vec<Value>) -> Value {
+    json!({"errcode": 0, "errmsg": "ok", "next_cursor": cursor, "has_more": i32::from(more),
+           "msg_list": msgs})
+}
+
+fn kf_text(msgid: &str, customer: &str, text: &str) -> Value {
+    json!({"msgid": msgid, "open_kfid": "wkKF0001", "external_userid": customer,
+           "send_time": now_secs(), "origin": 3, "msgtype": "text", "text": {"content": text}})
+}
+
+/// The encrypted `kf_msg_or_event` callback WeCom sends when a customer-service account has news.
+async fn kf_event(s: &TestServer, crypt: &MsgCrypt, token: &str) -> (StatusCode, String) {
+    let inner = format!(
+        "<xml><ToUserName><![CDATA[{CORPID}]]></ToUserName><CreateTime>{}</CreateTime>\
+         <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_msg_or_event]]></Event>\
+         <Token><![CDATA[{token}]]></Token><OpenKfId><![CDATA[wkKF0001]]></OpenKfId></xml>",
+        now_secs()
+    );
+    post_aes(s, "/wecom/kfcorp/kf", crypt, &inner).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wecom_customer_service_pulls_messages_by_cursor_answers_through_kf_send_msg_and_dedupes() {
+    let api = WechatApi::start().await;
+    let s = TestServer::start().await;
+    echo_tenant(&s, "kfcorp").await;
+    let key = aes_key();
+    add_channel(
+        &s,
+        "kfcorp",
+        json!({"name": "kf", "kind": "wecom", "token": TOKEN, "aes_key": key, "corpid": CORPID,
+               "secret": "app-secret", "settings": {"api_base": api.base}}),
+    )
+    .await;
+    let crypt = MsgCrypt::from_encoding_aes_keys(TOKEN, &key, None, CORPID).unwrap();
+    {
+        let mut st = api.state.lock().unwrap();
+        st.kf_pages.push_back(kf_page(
+            "CURSOR-1",
+            true,
+            vec![
+                kf_text("msg-a1", "wm_parent_a", "请问周末有编程课吗"),
+                // The agent's own message, sent from the WeCom app: not the customer's.
+                json!({"msgid": "msg-s1", "open_kfid": "wkKF0001", "external_userid": "wm_parent_a",
+                       "origin": 5, "servicer_userid": "teacher", "msgtype": "text",
+                       "text": {"content": "您好"}}),
+            ],
+        ));
+        st.kf_pages.push_back(kf_page(
+            "CURSOR-2",
+            false,
+            vec![kf_text("msg-b1", "wm_parent_b", "学费多少")],
+        ));
+    }
+    // The callback only signals; it is answered at once.
+    let (st, body) = kf_event(&s, &crypt, "ENTER-TOKEN-1").await;
+    assert_eq!((st, body.as_str()), (StatusCode::OK, "success"));
+    let sends = api.wait_for_sends(2).await;
+    let mut by_customer: Vec<(String, Value)> = sends
+        .iter()
+        .map(|r| {
+            (
+                r.body["touser"].as_str().unwrap().to_owned(),
+                r.body.clone(),
+            )
+        })
+        .collect();
+    by_customer.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(by_customer[0].0, "wm_parent_a");
+    assert_eq!(by_customer[0].1["open_kfid"], "wkKF0001");
+    assert_eq!(by_customer[0].1["msgtype"], "text");
+    assert_eq!(
+        by_customer[0].1["text"]["content"],
+        "echo: 请问周末有编程课吗"
+    );
+    let msgid = by_customer[0].1["msgid"].as_str().unwrap();
+    assert!(msgid.len() <= 32 && msgid.chars().all(|c| c.is_ascii_alphanumeric()));
+    assert_eq!(by_customer[1].1["text"]["content"], "echo: 学费多少");
+    let syncs = api.syncs();
+    assert_eq!(syncs.len(), 2, "one request per page");
+    assert_eq!(syncs[0].body["cursor"], "");
+    assert_eq!(syncs[0].body["token"], "ENTER-TOKEN-1");
+    assert_eq!(syncs[0].body["open_kfid"], "wkKF0001");
+    assert_eq!(syncs[1].body["cursor"], "CURSOR-1");
+
+    // The next event: the pull resumes at the stored cursor; a message WeCom hands out again
+    // is not processed again.
+    api.state.lock().unwrap().kf_pages.push_back(kf_page(
+        "CURSOR-3",
+        false,
+        vec![
+            kf_text("msg-b1", "wm_parent_b", "学费多少"),
+            kf_text("msg-b2", "wm_parent_b", "有试听吗"),
+        ],
+    ));
+    let (st, _) = kf_event(&s, &crypt, "TOKEN-2").await;
+    assert_eq!(st, StatusCode::OK);
+    let sends = api.wait_for_sends(3).await;
+    assert_eq!(sends[2].body["text"]["content"], "echo: 有试听吗");
+    assert_eq!(api.syncs()[2].body["cursor"], "CURSOR-2");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        api.sends().len(),
+        3,
+        "the repeated message is answered once"
+    );
+    assert_eq!(
+        usage_calls(&s, "kfcorp", "respond").await,
+        3,
+        "processed once each"
+    );
+    let rows = inbound(&s, "kfcorp", "kf").await;
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r["replied_via"] == "outbox"));
+
+    // An agent's reply to a customer-service customer goes out through kf/send_msg too.
+    let (_, conversations) = s
+        .op(Method::GET, "/v1/tenants/kfcorp/conversations", None)
+        .await;
+    let conversation = conversations
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["customer_id"] == "wm_parent_b")
+        .expect("wm_parent_b's conversation")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (st, agent) = s
+        .op(
+            Method::POST,
+            "/v1/tenants/kfcorp/agents",
+            Some(json!({"id": "teacher-wu", "name": "吴老师", "queues": []})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{agent}");
+    let key = agent["api_key"].as_str().unwrap().to_owned();
+    let path = |action: &str| format!("/v1/tenants/kfcorp/conversations/{conversation}/{action}");
+    let (st, body) = s.call(Method::POST, &path("claim"), Some(&key), None).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let (st, body) = s
+        .call(
+            Method::POST,
+            &path("reply"),
+            Some(&key),
+            Some(json!({"text": "周六上午有试听课"})),
+        )
+        .await;
+    assert!(st.is_success(), "{body}");
+    let sends = api.wait_for_sends(4).await;
+    assert_eq!(sends[3].path, "send");
+    assert_eq!(sends[3].body["touser"], "wm_parent_b");
+    assert_eq!(sends[3].body["open_kfid"], "wkKF0001");
+    assert_eq!(sends[3].body["text"]["content"], "周六上午有试听课");
+    s.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_reply_goes_through_the_outbox_with_token_fetch_and_refresh_and_every_attempt_recorded()
  {

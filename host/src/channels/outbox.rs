@@ -7,7 +7,10 @@
 //!   `{"touser", "msgtype": "text", "text": {"content"}}`.
 //! - WeCom: `GET {api_base}/cgi-bin/gettoken?corpid=&corpsecret=` then
 //!   `POST {api_base}/cgi-bin/message/send?access_token=…` with
-//!   `{"touser", "msgtype": "text", "agentid", "text": {"content"}}`.
+//!   `{"touser", "msgtype": "text", "agentid", "text": {"content"}}`; to a customer-service
+//!   (微信客服) customer, `POST {api_base}/cgi-bin/kf/send_msg?access_token=…` with
+//!   `{"touser", "open_kfid", "msgid", "msgtype": "text", "text": {"content"}}` — `msgid` is
+//!   the outbox row's id, so WeCom can recognise a resend.
 //! - JSON webhook: `POST {callback_url}` with the reply, signed like inbound webhooks.
 //!
 //! Error codes 40001, 40014 and 42001 (invalid or expired token) refresh the token and retry at
@@ -203,6 +206,20 @@ async fn deliver(store: &Store, http: &reqwest::Client, item: OutboxRow) {
     }
 }
 
+/// The channel's access token (cached in the store until five minutes before it expires).
+pub(super) async fn access_token(
+    store: &Store,
+    http: &reqwest::Client,
+    ch: &ChannelRuntime,
+) -> Result<String, String> {
+    token(store, http, ch).await.map_err(|d| match d {
+        Delivery::Retry { error, .. }
+        | Delivery::Final { error, .. }
+        | Delivery::TokenRejected { error, .. } => error,
+        Delivery::Sent => "no token".into(),
+    })
+}
+
 async fn token(
     store: &Store,
     http: &reqwest::Client,
@@ -321,6 +338,22 @@ async fn attempt(
                 json!({"touser": item.to_user, "msgtype": "text", "text": {"content": text}}),
             )
         }
+        ChannelKind::Wecom if item.payload["open_kfid"].is_string() => {
+            let token = match token(store, http, ch).await {
+                Ok(t) => t,
+                Err(d) => return d,
+            };
+            (
+                format!(
+                    "{}/cgi-bin/kf/send_msg?access_token={}",
+                    ch.settings.api_base.trim_end_matches('/'),
+                    urlencode(&token)
+                ),
+                json!({"touser": item.to_user, "open_kfid": item.payload["open_kfid"],
+                       "msgid": item.id.replace('-', ""), "msgtype": "text",
+                       "text": {"content": text}}),
+            )
+        }
         ChannelKind::Wecom => {
             let token = match token(store, http, ch).await {
                 Ok(t) => t,
@@ -375,7 +408,7 @@ async fn attempt(
 }
 
 /// Percent-encodes a query value.
-fn urlencode(s: &str) -> String {
+pub(super) fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {

@@ -23,7 +23,9 @@ use tokio::sync::Notify;
 
 use super::wechat::MsgCrypt;
 use crate::pipeline::{CustomerInfo, InboundMessage, Pipeline};
-use crate::store::{ChannelRow, InboundRow, OutboxRow, Store, StoreError, Stored, Writer, now_ms};
+use crate::store::{
+    ChannelRow, Finish, InboundRow, OutboxRow, Store, StoreError, Stored, Writer, now_ms,
+};
 
 /// What kind of channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,51 +164,156 @@ pub struct Accepted {
     pub answer: Answer,
 }
 
+/// Whether a message in flight is durable yet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Durable {
+    /// Only in memory: nothing may be acknowledged yet.
+    #[default]
+    No,
+    /// Being stored alone, because a request's budget ran out before the pipeline finished.
+    Storing,
+    /// Stored alone; its outcome follows when the pipeline finishes.
+    Stored,
+    /// Being stored together with its outcome (the pipeline finished first).
+    WithOutcome,
+}
+
 #[derive(Default)]
 struct SlotState {
-    /// `Some(reply or none)` once the pipeline finished.
+    /// `Some(reply or none)` once the outcome is stored.
     result: Option<Option<ChannelReply>>,
+    /// The message could not be stored: nothing may be acknowledged (the sender retries).
+    failed: bool,
+    durable: Durable,
     waiting: usize,
     delivered_passively: bool,
     sent_to_outbox: bool,
 }
 
 /// A message in flight: where its handlers wait for the pipeline.
-#[derive(Default)]
 struct Slot {
+    row: InboundRow,
     state: Mutex<SlotState>,
-    done: Notify,
+    /// Woken at every change of `state`.
+    changed: Notify,
 }
 
 impl Slot {
+    fn new(row: InboundRow) -> Slot {
+        Slot {
+            row,
+            state: Mutex::default(),
+            changed: Notify::new(),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Waits for the result until `deadline`; `Some` when it came in time (and is delivered
-    /// passively by the caller).
-    async fn wait(&self, deadline: Instant) -> Option<Option<ChannelReply>> {
-        {
-            let mut s = self.lock();
-            if s.sent_to_outbox {
-                return None;
+    fn set(&self, change: impl FnOnce(&mut SlotState)) {
+        change(&mut self.lock());
+        self.changed.notify_waiters();
+    }
+
+    /// Waits until `ready` says so (checked under the lock after every change), or until
+    /// `deadline`; `ready`'s answer, or `None` at the deadline.
+    async fn wait_for<T>(
+        &self,
+        deadline: Option<Instant>,
+        mut ready: impl FnMut(&mut SlotState) -> Option<T>,
+    ) -> Option<T> {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let now = ready(&mut self.lock());
+            if now.is_some() {
+                return now;
             }
-            if let Some(r) = s.result.clone() {
-                s.delivered_passively = true;
-                return Some(r);
+            match deadline {
+                Some(d) => {
+                    if tokio::time::timeout_at(d.into(), changed).await.is_err() {
+                        return None;
+                    }
+                }
+                None => changed.await,
             }
-            s.waiting += 1;
         }
-        let notified = self.done.notified();
-        let _ = tokio::time::timeout_at(deadline.into(), notified).await;
+    }
+
+    /// What a request for this message answers, waiting for the pipeline until `deadline`:
+    /// `Some(result)` when the outcome was stored in time (and is delivered passively by the
+    /// caller), `None` when the request must acknowledge now — after the message is stored:
+    /// if the pipeline has not finished, this stores the message alone, and its reply goes
+    /// through the outbox. An error when the message could not be stored: nothing may be
+    /// acknowledged then.
+    async fn answer(
+        &self,
+        writer: &Writer,
+        deadline: Instant,
+    ) -> Result<Option<Option<ChannelReply>>, StoreError> {
+        // Only a request still within its budget waits for the reply (and counts as waiting
+        // when the pipeline decides how the reply travels).
+        let in_budget = Instant::now() < deadline;
+        if in_budget {
+            self.lock().waiting += 1;
+            let in_time = self
+                .wait_for(Some(deadline), |s| {
+                    (s.result.is_some() || s.failed).then(|| s.result.clone())
+                })
+                .await;
+            if let Some(result) = in_time {
+                let mut s = self.lock();
+                s.waiting -= 1;
+                return match result {
+                    None => Err(not_stored()),
+                    Some(_) if s.sent_to_outbox => Ok(None),
+                    Some(r) => {
+                        s.delivered_passively = true;
+                        Ok(Some(r))
+                    }
+                };
+            }
+        }
+        // Out of time: make sure the message is durable before anything is acknowledged.
+        let store_now = {
+            let mut s = self.lock();
+            if in_budget {
+                s.waiting -= 1;
+            }
+            if s.durable == Durable::No {
+                s.durable = Durable::Storing;
+                true
+            } else {
+                false
+            }
+        };
+        if store_now {
+            if let Err(e) = writer.inbound(self.row.clone()).await {
+                tracing::error!(inbound = %self.row.id, error = %e, "cannot store an inbound message");
+                // The pipeline stores it with its outcome instead, if it can.
+                self.set(|s| s.durable = Durable::No);
+                return Err(e);
+            }
+            self.set(|s| s.durable = Durable::Stored);
+        }
+        // Stored alone or with its outcome: either way a matter of one commit.
+        self.wait_for(None, |s| match s.durable {
+            _ if s.failed => Some(()),
+            Durable::Stored => Some(()),
+            Durable::WithOutcome if s.result.is_some() => Some(()),
+            _ => None,
+        })
+        .await;
         let mut s = self.lock();
-        s.waiting -= 1;
         match s.result.clone() {
+            _ if s.failed => Err(not_stored()),
             Some(r) if !s.sent_to_outbox => {
                 s.delivered_passively = true;
-                Some(r)
+                Ok(Some(r))
             }
-            _ => None,
+            _ => Ok(None),
         }
     }
 }
@@ -220,10 +327,13 @@ pub struct Channels {
     inflight: Mutex<HashMap<String, Arc<Slot>>>,
     /// Woken when the outbox has new work.
     pub outbox_ready: Arc<Notify>,
+    /// For the channels' APIs (WeCom customer service's message pull).
+    http: reqwest::Client,
+    pub(super) kf: super::kf::KfPulls,
 }
 
 impl Channels {
-    pub fn new(store: Store, pipeline: Pipeline) -> Arc<Channels> {
+    pub fn new(store: Store, pipeline: Pipeline, http: reqwest::Client) -> Arc<Channels> {
         Arc::new(Channels {
             writer: pipeline.writer.clone(),
             store,
@@ -231,7 +341,13 @@ impl Channels {
             cache: RwLock::default(),
             inflight: Mutex::default(),
             outbox_ready: Arc::new(Notify::new()),
+            http,
+            kf: Default::default(),
         })
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     pub fn store(&self) -> &Store {
@@ -279,15 +395,24 @@ impl Channels {
             Err(StoreError::NotFound(_)) => return Ok(None),
             Err(e) => return Err(e),
         };
+        // A WeCom customer-service customer is answered through the account they wrote to.
+        let open_kfid = match ch.kind {
+            ChannelKind::Wecom => self
+                .store
+                .latest_inbound(&ch.row.id, customer)
+                .await?
+                .and_then(|row| row.fields.get("open_kfid").cloned()),
+            _ => None,
+        };
         let now = now_ms();
         let item = OutboxRow {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: crate::store::new_id(),
             tenant_id: tenant.to_owned(),
             channel_id: ch.row.id.clone(),
             inbound_id: None,
             to_user: customer.to_owned(),
             payload: serde_json::json!({"text": text, "agent_id": null, "message_id": null,
-                                        "from_agent": agent}),
+                                        "from_agent": agent, "open_kfid": open_kfid}),
             status: "pending".into(),
             attempts: 0,
             next_attempt_at: now,
@@ -312,53 +437,96 @@ impl Channels {
         self.inflight.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Stores a message durably, runs the pipeline once, and says what to answer. `started` is
-    /// when the request arrived: the reply budget counts from there.
+    /// Runs the pipeline once per message, stores it durably, and says what to answer.
+    /// `started` is when the request arrived: the reply budget counts from there.
+    ///
+    /// A message and its outcome are normally stored together, in one commit after the
+    /// pipeline ran; nothing is acknowledged before that. When the budget runs out first, the
+    /// message is stored alone, the request answered, and the outcome stored (and the reply
+    /// sent through the outbox) when the pipeline finishes. Retries are recognised in flight
+    /// (by channel and dedup key) and in the store.
     pub async fn accept(
         self: &Arc<Self>,
         ch: &Arc<ChannelRuntime>,
         row: InboundRow,
         started: Instant,
     ) -> Result<Accepted, StoreError> {
-        let stored = self.writer.inbound(row).await?;
         let deadline = started + Duration::from_millis(ch.settings.reply_budget_ms);
-        match stored {
-            Stored::New(row) => {
-                let slot = Arc::new(Slot::default());
-                self.slots().insert(row.id.clone(), slot.clone());
-                let id = row.id.clone();
-                tokio::spawn(self.clone().process(ch.clone(), row, slot.clone()));
-                let answer = answer_of(slot.wait(deadline).await);
-                Ok(Accepted {
-                    inbound_id: id,
-                    duplicate: false,
-                    answer,
-                })
-            }
-            Stored::Duplicate(row) => {
-                let slot = self.slots().get(&row.id).cloned();
-                let answer = match slot {
-                    Some(slot) => answer_of(slot.wait(deadline).await),
-                    None => match (row.replied_via.as_deref(), &row.reply) {
-                        // The first answer went back passively: give the retry the same one.
-                        (Some("passive"), Some(reply)) => serde_json::from_value(reply.clone())
-                            .map(Answer::Reply)
-                            .unwrap_or(Answer::Pending),
-                        (Some("none"), _) => Answer::NoReply,
-                        _ => Answer::Pending,
-                    },
-                };
-                Ok(Accepted {
-                    inbound_id: row.id,
-                    duplicate: true,
-                    answer,
-                })
-            }
-        }
+        let key = slot_key(&row.channel_id, &row.dedup_key);
+        // A slot leaves the map only after its message is stored: a miss here means a
+        // retry of an earlier message is in the store.
+        let in_flight = self.slots().get(&key).cloned();
+        let slot = match in_flight {
+            Some(slot) => return self.duplicate_in_flight(slot, deadline).await,
+            None => match self
+                .store
+                .inbound_by_key(&row.channel_id, &row.dedup_key)
+                .await
+            {
+                Ok(stored) => return Ok(duplicate_stored(stored)),
+                Err(StoreError::NotFound(_)) => {
+                    let (slot, new) = {
+                        let mut slots = self.slots();
+                        match slots.get(&key) {
+                            Some(slot) => (slot.clone(), false),
+                            None => {
+                                let slot = Arc::new(Slot::new(row));
+                                slots.insert(key, slot.clone());
+                                (slot, true)
+                            }
+                        }
+                    };
+                    if !new {
+                        return self.duplicate_in_flight(slot, deadline).await;
+                    }
+                    slot
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        tokio::spawn(self.clone().process(ch.clone(), slot.clone()));
+        let answer = answer_of(slot.answer(&self.writer, deadline).await?);
+        Ok(Accepted {
+            inbound_id: slot.row.id.clone(),
+            duplicate: false,
+            answer,
+        })
     }
 
-    /// Runs the pipeline for a stored message and records (and, if late, sends) its reply.
-    async fn process(self: Arc<Self>, ch: Arc<ChannelRuntime>, row: InboundRow, slot: Arc<Slot>) {
+    /// Stores a message pulled from a channel's API (WeCom customer service) and starts
+    /// processing it; returns once it is stored. There is no request to answer: the reply
+    /// goes through the outbox.
+    pub async fn accept_pulled(
+        self: &Arc<Self>,
+        ch: &Arc<ChannelRuntime>,
+        row: InboundRow,
+    ) -> Result<Accepted, StoreError> {
+        // A budget that is already over: the message is stored alone, at once.
+        self.accept(
+            ch,
+            row,
+            Instant::now() - Duration::from_millis(ch.settings.reply_budget_ms),
+        )
+        .await
+    }
+
+    async fn duplicate_in_flight(
+        &self,
+        slot: Arc<Slot>,
+        deadline: Instant,
+    ) -> Result<Accepted, StoreError> {
+        let answer = answer_of(slot.answer(&self.writer, deadline).await?);
+        Ok(Accepted {
+            inbound_id: slot.row.id.clone(),
+            duplicate: true,
+            answer,
+        })
+    }
+
+    /// Runs the pipeline for a message in flight and stores its outcome (with the message
+    /// itself unless it was stored already), then sends a late reply through the outbox.
+    async fn process(self: Arc<Self>, ch: Arc<ChannelRuntime>, slot: Arc<Slot>) {
+        let row = &slot.row;
         let msg = InboundMessage {
             channel: ch.row.name.clone(),
             customer_id: row.customer_id.clone(),
@@ -367,19 +535,34 @@ impl Channels {
             timestamp: Some(row.received_at as u64),
             customer: customer_of(&row.fields),
         };
-        let (status, reply, stored) = match self.pipeline.run(&row.tenant_id, msg).await {
-            Ok((res, stored)) => (
+        let (status, reply, processed) = match self.pipeline.run(&row.tenant_id, msg).await {
+            Ok((res, processed)) => (
                 "done",
                 res.reply.map(|r| ChannelReply { text: r.text }),
-                Some(stored),
+                Some(processed),
             ),
             Err(e) => {
                 tracing::error!(tenant = %row.tenant_id, inbound = %row.id, error = %e, "pipeline failed on an inbound message");
                 ("failed", None, None)
             }
         };
-        // Decide now how the reply travels; record it durably before anyone sees it, so a
-        // stop cannot make the pipeline run twice or a reply go out twice.
+        // Store the message with its outcome, unless a request ran out of time and stored
+        // it alone: then wait for that, and store the outcome after it.
+        let together = {
+            let mut s = slot.lock();
+            if s.durable == Durable::No {
+                s.durable = Durable::WithOutcome;
+                true
+            } else {
+                false
+            }
+        };
+        if !together {
+            slot.wait_for(None, |s| (s.durable == Durable::Stored).then_some(()))
+                .await;
+        }
+        // Decide now how the reply travels, and record it durably before anyone sees it, so
+        // a stop cannot make the pipeline run twice or a reply go out twice.
         let via = {
             let mut s = slot.lock();
             if reply.is_none() {
@@ -391,69 +574,83 @@ impl Channels {
                 "outbox"
             }
         };
-        self.finish(&ch, &row, status, reply.clone(), via, stored)
-            .await;
-        slot.lock().result = Some(reply);
-        slot.done.notify_waiters();
-        self.slots().remove(&row.id);
-    }
-
-    async fn finish(
-        &self,
-        ch: &ChannelRuntime,
-        row: &InboundRow,
-        status: &str,
-        reply: Option<ChannelReply>,
-        via: &str,
-        stored: Option<crate::pipeline::Pending>,
-    ) {
         let reply_json = reply.as_ref().and_then(|r| serde_json::to_value(r).ok());
-        let message_id = stored.as_ref().map(|m| m.message.id.clone());
+        let message_id = processed.as_ref().map(|m| m.message.id.clone());
+        let recorded = if together {
+            let mut stored = row.clone();
+            stored.status = status.into();
+            stored.reply = reply_json;
+            stored.replied_via = Some(via.into());
+            stored.message_id = message_id;
+            match self.writer.inbound_processed(stored, processed).await {
+                Ok(Stored::New(_)) => Ok(()),
+                Ok(Stored::Duplicate(_)) => {
+                    tracing::warn!(inbound = %row.id, "message stored meanwhile by another host; this run's outcome is dropped");
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        } else {
+            let finish = Finish {
+                id: row.id.clone(),
+                status: status.into(),
+                reply: reply_json,
+                via: via.into(),
+                message_id,
+            };
+            self.writer.processed(processed, Some(finish)).await
+        };
+        if let Err(e) = recorded {
+            tracing::error!(inbound = %row.id, error = %e, "cannot record an inbound message's outcome");
+            if together {
+                // Nothing is stored: no request may acknowledge it; the sender's retry runs
+                // it again.
+                slot.set(|s| s.failed = true);
+                self.slots()
+                    .remove(&slot_key(&row.channel_id, &row.dedup_key));
+                return;
+            }
+        }
         if via == "outbox"
             && let Some(reply) = &reply
         {
-            let now = now_ms();
-            let item = OutboxRow {
-                id: uuid::Uuid::new_v4().to_string(),
-                tenant_id: row.tenant_id.clone(),
-                channel_id: ch.row.id.clone(),
-                inbound_id: Some(row.id.clone()),
-                to_user: row.customer_id.clone(),
-                payload: serde_json::json!({
-                    "text": reply.text,
-                    "agent_id": row.fields.get("AgentID"),
-                    "message_id": row.dedup_key,
-                }),
-                status: "pending".into(),
-                attempts: 0,
-                next_attempt_at: now,
-                last_error: None,
-                created_at: now,
-                sent_at: None,
-            };
-            if let Err(e) = self.store.enqueue_outbox(&item).await {
-                tracing::error!(inbound = %row.id, error = %e, "cannot enqueue a late reply");
-            }
-            self.outbox_ready.notify_one();
+            self.enqueue_late_reply(&ch, row, reply).await;
         }
-        // The message, its conversation and the inbound outcome join the same group commit.
-        let record = async {
-            match stored {
-                Some(pending) => self.pipeline.commit(pending).await,
-                None => Ok(()),
-            }
+        slot.set(|s| s.result = Some(reply));
+        self.slots()
+            .remove(&slot_key(&row.channel_id, &row.dedup_key));
+    }
+
+    async fn enqueue_late_reply(
+        &self,
+        ch: &ChannelRuntime,
+        row: &InboundRow,
+        reply: &ChannelReply,
+    ) {
+        let now = now_ms();
+        let item = OutboxRow {
+            id: crate::store::new_id(),
+            tenant_id: row.tenant_id.clone(),
+            channel_id: ch.row.id.clone(),
+            inbound_id: Some(row.id.clone()),
+            to_user: row.customer_id.clone(),
+            payload: serde_json::json!({
+                "text": reply.text,
+                "agent_id": row.fields.get("AgentID"),
+                "open_kfid": row.fields.get("open_kfid"),
+                "message_id": row.dedup_key,
+            }),
+            status: "pending".into(),
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
         };
-        let finish = self.writer.finish_inbound(
-            &row.id,
-            status,
-            reply_json.as_ref(),
-            via,
-            message_id.as_deref(),
-        );
-        let (recorded, finished) = tokio::join!(record, finish);
-        if let Err(e) = recorded.and(finished) {
-            tracing::error!(inbound = %row.id, error = %e, "cannot record an inbound message's outcome");
+        if let Err(e) = self.store.enqueue_outbox(&item).await {
+            tracing::error!(inbound = %row.id, error = %e, "cannot enqueue a late reply");
         }
+        self.outbox_ready.notify_one();
     }
 
     /// Processes messages stored but never finished (a stop in mid-flight); their replies go
@@ -462,7 +659,8 @@ impl Channels {
         let rows = self.store.unfinished_inbound(now_ms()).await?;
         let n = rows.len();
         for row in rows {
-            if self.slots().contains_key(&row.id) {
+            let key = slot_key(&row.channel_id, &row.dedup_key);
+            if self.slots().contains_key(&key) {
                 continue;
             }
             let ch = match self.store.channel_by_id(&row.channel_id).await {
@@ -472,11 +670,37 @@ impl Channels {
                 },
                 Err(_) => continue,
             };
-            let slot = Arc::new(Slot::default());
-            self.slots().insert(row.id.clone(), slot.clone());
-            self.clone().process(ch, row, slot).await;
+            let slot = Arc::new(Slot::new(row));
+            slot.lock().durable = Durable::Stored;
+            self.slots().insert(key, slot.clone());
+            self.clone().process(ch, slot).await;
         }
         Ok(n)
+    }
+}
+
+fn not_stored() -> StoreError {
+    StoreError::Conflict("the message could not be stored; retry".into())
+}
+
+fn slot_key(channel_id: &str, dedup_key: &str) -> String {
+    format!("{channel_id}\u{0}{dedup_key}")
+}
+
+/// What a retry of a message already stored gets.
+fn duplicate_stored(row: InboundRow) -> Accepted {
+    let answer = match (row.replied_via.as_deref(), &row.reply) {
+        // The first answer went back passively: give the retry the same one.
+        (Some("passive"), Some(reply)) => serde_json::from_value(reply.clone())
+            .map(Answer::Reply)
+            .unwrap_or(Answer::Pending),
+        (Some("none"), _) => Answer::NoReply,
+        _ => Answer::Pending,
+    };
+    Accepted {
+        inbound_id: row.id,
+        duplicate: true,
+        answer,
     }
 }
 

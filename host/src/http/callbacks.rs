@@ -228,7 +228,7 @@ fn kind_and_text(m: &WxMessage) -> (&'static str, String) {
 fn inbound_row(ch: &ChannelRuntime, xml: &CallbackXml, m: &WxMessage) -> InboundRow {
     let (kind, text) = kind_and_text(m);
     InboundRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: crate::store::new_id(),
         tenant_id: ch.row.tenant_id.clone(),
         channel_id: ch.row.id.clone(),
         dedup_key: m.dedup_key(),
@@ -361,6 +361,20 @@ async fn wecom_message(
     let ts = fresh(&ch, q.timestamp.as_deref())?;
     let nonce = q.nonce.clone().unwrap_or_default();
     let (inner, key_index) = open_envelope(&ch, &q, &ts, &body)?;
+    // WeCom customer service: the event only signals that messages wait to be pulled.
+    let field = |n: &str| inner.fields.get(n).map(String::as_str);
+    if field("MsgType") == Some("event") && field("Event") == Some("kf_msg_or_event") {
+        let open_kfid = field("OpenKfId")
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| bad("missing_field", "kf_msg_or_event without OpenKfId"))?;
+        crate::channels::kf::notify(
+            &state.channels,
+            ch.clone(),
+            open_kfid.to_owned(),
+            field("Token").unwrap_or_default().to_owned(),
+        );
+        return Ok(plain("success"));
+    }
     answer_wechat(&state, &ch, inner, Some((key_index, &ts, &nonce)), started).await
 }
 
@@ -387,7 +401,7 @@ async fn webhook_message(
     let msg = webhook::parse(&body).map_err(|e| bad(e.code(), e.to_string()))?;
     let received_at = now_ms();
     let row = InboundRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: crate::store::new_id(),
         tenant_id: tenant.clone(),
         channel_id: ch.row.id.clone(),
         dedup_key: format!("id:{}", msg.message_id),

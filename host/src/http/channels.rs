@@ -186,7 +186,7 @@ async fn add_channel(
     }
     let now = now_ms();
     let row = ChannelRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: crate::store::new_id(),
         tenant_id: tenant.clone(),
         name,
         kind: kind_text,

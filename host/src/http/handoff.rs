@@ -347,7 +347,7 @@ async fn reply(
         )));
     }
     let now = now_ms();
-    let turn_id = uuid::Uuid::new_v4().to_string();
+    let turn_id = crate::store::new_id();
     let (c, turns) = change(
         &state,
         &tenant,

@@ -119,7 +119,7 @@ impl Conversations {
                 });
                 Ok(Current {
                     conversation: ConversationRow {
-                        id: uuid::Uuid::new_v4().to_string(),
+                        id: crate::store::new_id(),
                         tenant_id: tenant.to_owned(),
                         channel: channel.to_owned(),
                         customer_id: customer.to_owned(),

@@ -71,7 +71,7 @@ impl Pipeline {
                         _ => serde_json::json!({"error": r.error}),
                     };
                     InspectionRow {
-                        id: uuid::Uuid::new_v4().to_string(),
+                        id: crate::store::new_id(),
                         tenant_id: tenant_owned.clone(),
                         conversation_id: session.id.clone(),
                         plugin: p.plugin.id.clone(),

@@ -28,9 +28,10 @@ use crate::runtime::contract::{
     parse_role,
 };
 use crate::runtime::{HookOutput, Outcome};
-use crate::store::{
-    ConversationRow, CustomerRow, Store, StoreError, StoredMessage, TurnRow, Writer, now_ms,
-};
+use crate::store::{Store, StoreError, StoredMessage, TurnRow, Writer, now_ms};
+
+/// What a processed message leaves to store.
+pub use crate::store::Processed as Pending;
 
 /// A message as it enters the pipeline.
 #[derive(Clone, Debug, Deserialize)]
@@ -364,33 +365,7 @@ impl Pipeline {
     /// Stores what [`Pipeline::run`] produced: the message with its explanation, and the
     /// conversation with its new turns (one group commit).
     pub async fn commit(&self, pending: Pending) -> Result<(), StoreError> {
-        let Pending {
-            message,
-            conversation,
-            closed,
-            turns,
-            customer,
-        } = pending;
-        let tenant = message.tenant_id.clone();
-        let profile = async {
-            match customer {
-                Some(c) => self.writer.customer(&tenant, c).await,
-                None => Ok(()),
-            }
-        };
-        let close = async {
-            match closed {
-                Some(c) => self.writer.conversation(c, Vec::new()).await,
-                None => Ok(()),
-            }
-        };
-        let (a, b, c, d) = tokio::join!(
-            self.writer.message(message),
-            self.writer.conversation(conversation, turns),
-            close,
-            profile
-        );
-        a.and(b).and(c).and(d)
+        self.writer.processed(Some(pending), None).await
     }
 
     /// Runs the stages without storing: the result, and the record to store (the channels
@@ -470,7 +445,7 @@ impl Pipeline {
         let meter = self.meter.clone();
         let tenant_owned = tenant.to_owned();
         let no_plugins = plugins.plugins.is_empty();
-        let message_id = uuid::Uuid::new_v4().to_string();
+        let message_id = crate::store::new_id();
         let id = message_id.clone();
         // Plugins run on a blocking thread; a tenant without any skips the thread hop.
         let run = move || {
@@ -517,7 +492,7 @@ impl Pipeline {
             conversation.intent = Some(top.label.clone());
         }
         let mut turns = vec![TurnRow {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: crate::store::new_id(),
             conversation_id: conversation.id.clone(),
             tenant_id: tenant.to_owned(),
             role: "customer".into(),
@@ -533,7 +508,7 @@ impl Pipeline {
         }];
         if let Some(reply) = &result.reply {
             turns.push(TurnRow {
-                id: uuid::Uuid::new_v4().to_string(),
+                id: crate::store::new_id(),
                 conversation_id: conversation.id.clone(),
                 tenant_id: tenant.to_owned(),
                 role: "bot".into(),
@@ -619,17 +594,6 @@ pub fn parse_classifier_config(
         return Err(bad(".min_margin", "must be between 0 and 1".into()));
     }
     Ok(c)
-}
-
-/// What a processed message leaves to store.
-pub struct Pending {
-    pub message: StoredMessage,
-    pub conversation: ConversationRow,
-    /// A previous conversation that idled out.
-    pub closed: Option<ConversationRow>,
-    pub turns: Vec<TurnRow>,
-    /// The customer's profile, when this message changed it.
-    pub customer: Option<CustomerRow>,
 }
 
 fn contract_turn(t: &conversations::ContextTurn) -> Turn {

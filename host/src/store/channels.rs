@@ -401,7 +401,7 @@ impl Store {
             "INSERT INTO outbox_attempts (id, outbox_id, at, http_status, errcode, error) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(super::new_id())
         .bind(id)
         .bind(now)
         .bind(http_status)
@@ -493,6 +493,57 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+
+    /// Where the pull of a WeCom customer-service account stands (`""` before the first).
+    pub async fn kf_cursor(&self, channel_id: &str, open_kfid: &str) -> Result<String, StoreError> {
+        let row =
+            sqlx::query("SELECT cursor FROM kf_cursors WHERE channel_id = $1 AND open_kfid = $2")
+                .bind(channel_id)
+                .bind(open_kfid)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row
+            .map(|r| r.try_get::<String, _>("cursor"))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    pub async fn put_kf_cursor(
+        &self,
+        channel_id: &str,
+        open_kfid: &str,
+        cursor: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO kf_cursors (channel_id, open_kfid, cursor, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (channel_id, open_kfid) DO UPDATE SET cursor = excluded.cursor, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(channel_id)
+        .bind(open_kfid)
+        .bind(cursor)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// A customer's latest message on a channel.
+    pub async fn latest_inbound(
+        &self,
+        channel_id: &str,
+        customer_id: &str,
+    ) -> Result<Option<InboundRow>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {INBOUND_COLUMNS} FROM inbound_messages WHERE channel_id = $1 \
+             AND customer_id = $2 ORDER BY received_at DESC LIMIT 1"
+        ))
+        .bind(channel_id)
+        .bind(customer_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(inbound_from).transpose()?)
     }
 
     pub async fn drop_access_token(&self, channel_id: &str) -> Result<(), StoreError> {

@@ -40,6 +40,80 @@ pub struct UsageRow {
     pub fuel: i64,
 }
 
+/// Writes a batch of calls and adds them to the daily totals inside the caller's transaction
+/// (the group commit's, see [`super::writer`]).
+pub(super) async fn insert_calls(
+    conn: &mut sqlx::AnyConnection,
+    backend: super::Backend,
+    calls: &[CallRecord],
+) -> Result<(), StoreError> {
+    if calls.is_empty() {
+        return Ok(());
+    }
+    const COLUMNS: usize = 10;
+    for chunk in calls.chunks(200) {
+        let sql = format!(
+            "INSERT INTO plugin_calls (id, tenant_id, plugin_id, version, hook, outcome, \
+                 duration_us, fuel, error, at) VALUES {}",
+            super::placeholders(backend, chunk.len(), COLUMNS)
+        );
+        let mut q = sqlx::query(&sql);
+        for c in chunk {
+            q = q
+                .bind(&c.id)
+                .bind(&c.tenant_id)
+                .bind(&c.plugin_id)
+                .bind(&c.version)
+                .bind(&c.hook)
+                .bind(&c.outcome)
+                .bind(c.duration_us)
+                .bind(c.fuel)
+                .bind(c.error.as_deref())
+                .bind(c.at);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let mut totals: std::collections::BTreeMap<TotalKey<'_>, (i64, i64, i64)> =
+        std::collections::BTreeMap::new();
+    for c in calls {
+        let t = totals
+            .entry((
+                c.tenant_id.as_str(),
+                c.plugin_id.as_str(),
+                c.version.as_str(),
+                day_of(c.at),
+                c.hook.as_str(),
+                c.outcome.as_str(),
+            ))
+            .or_default();
+        t.0 += 1;
+        t.1 += c.duration_us;
+        t.2 += c.fuel.unwrap_or(0);
+    }
+    for ((tenant, plugin, version, day, hook, outcome), (n, duration, fuel)) in &totals {
+        sqlx::query(
+            "INSERT INTO plugin_usage_daily (tenant_id, plugin_id, version, day, hook, outcome, \
+                 calls, duration_us, fuel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (tenant_id, plugin_id, version, day, hook, outcome) DO UPDATE SET \
+                 calls = plugin_usage_daily.calls + excluded.calls, \
+                 duration_us = plugin_usage_daily.duration_us + excluded.duration_us, \
+                 fuel = plugin_usage_daily.fuel + excluded.fuel",
+        )
+        .bind(*tenant)
+        .bind(*plugin)
+        .bind(*version)
+        .bind(day)
+        .bind(*hook)
+        .bind(*outcome)
+        .bind(*n)
+        .bind(*duration)
+        .bind(*fuel)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Stores a batch of calls and adds them to the daily totals, in one transaction: the
     /// calls as multi-row inserts, the totals summed per tenant × plugin × version × day ×
@@ -50,69 +124,8 @@ impl Store {
         if calls.is_empty() {
             return Ok(());
         }
-        let backend = self.backend();
         let mut tx = self.pool().begin().await?;
-        const COLUMNS: usize = 10;
-        for chunk in calls.chunks(200) {
-            let sql = format!(
-                "INSERT INTO plugin_calls (id, tenant_id, plugin_id, version, hook, outcome, \
-                 duration_us, fuel, error, at) VALUES {}",
-                super::placeholders(backend, chunk.len(), COLUMNS)
-            );
-            let mut q = sqlx::query(&sql);
-            for c in chunk {
-                q = q
-                    .bind(&c.id)
-                    .bind(&c.tenant_id)
-                    .bind(&c.plugin_id)
-                    .bind(&c.version)
-                    .bind(&c.hook)
-                    .bind(&c.outcome)
-                    .bind(c.duration_us)
-                    .bind(c.fuel)
-                    .bind(c.error.as_deref())
-                    .bind(c.at);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        let mut totals: std::collections::BTreeMap<TotalKey<'_>, (i64, i64, i64)> =
-            std::collections::BTreeMap::new();
-        for c in calls {
-            let t = totals
-                .entry((
-                    c.tenant_id.as_str(),
-                    c.plugin_id.as_str(),
-                    c.version.as_str(),
-                    day_of(c.at),
-                    c.hook.as_str(),
-                    c.outcome.as_str(),
-                ))
-                .or_default();
-            t.0 += 1;
-            t.1 += c.duration_us;
-            t.2 += c.fuel.unwrap_or(0);
-        }
-        for ((tenant, plugin, version, day, hook, outcome), (n, duration, fuel)) in &totals {
-            sqlx::query(
-                "INSERT INTO plugin_usage_daily (tenant_id, plugin_id, version, day, hook, outcome, \
-                 calls, duration_us, fuel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (tenant_id, plugin_id, version, day, hook, outcome) DO UPDATE SET \
-                 calls = plugin_usage_daily.calls + excluded.calls, \
-                 duration_us = plugin_usage_daily.duration_us + excluded.duration_us, \
-                 fuel = plugin_usage_daily.fuel + excluded.fuel",
-            )
-            .bind(*tenant)
-            .bind(*plugin)
-            .bind(*version)
-            .bind(day)
-            .bind(*hook)
-            .bind(*outcome)
-            .bind(*n)
-            .bind(*duration)
-            .bind(*fuel)
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_calls(&mut tx, self.backend(), calls).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -39,7 +39,7 @@ pub(super) async fn audit(
     sqlx::query(
         "INSERT INTO audit_log (id, tenant_id, actor, action, detail, at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(super::new_id())
     .bind(tenant_id)
     .bind(actor)
     .bind(action)

@@ -187,7 +187,7 @@ impl Store {
             return Err(StoreError::NotFound(format!("add-on {addon_id}")));
         }
         let sub = Subscription {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: super::new_id(),
             tenant_id: tenant_id.to_owned(),
             addon_id: addon_id.to_owned(),
             status: "active".to_owned(),

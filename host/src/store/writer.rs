@@ -1,41 +1,68 @@
 //! Group commit for the message path's writes.
 //!
-//! Every inbound message costs three writes (store it before the acknowledgement, store the
-//! pipeline's result, mark it done), and a fourth when it changed the customer's profile. One
-//! transaction each would cap a SQLite host at a few
-//! thousand messages a second; instead one writer task takes every write that queued up while
-//! the previous batch was committing and commits them together. Each caller still waits for
-//! its own write to be committed — durability is unchanged, only the commits are shared. If a
-//! batch fails, its writes are retried one by one so one bad row cannot fail its neighbours.
+//! An inbound message's writes — the message itself with its outcome, the pipeline's
+//! explanation, its conversation and turns, the customer's profile when it changed — are one
+//! record, committed in one transaction (a message the pipeline did not finish within the
+//! reply budget is stored alone first, and its outcome later). One transaction per message
+//! would still cap a SQLite host at a few thousand messages a second; instead one writer task
+//! takes every write that queued up while the previous batch was committing — metered plugin
+//! calls included — and commits them together. Each caller still waits for its own write to be
+//! committed: durability is unchanged, only the commits are shared. If a batch fails, its
+//! writes are retried one by one so one bad row cannot fail its neighbours.
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    ConversationRow, CustomerRow, InboundRow, Store, StoreError, Stored, StoredMessage, TurnRow,
+    CallRecord, ConversationRow, CustomerRow, InboundRow, Store, StoreError, Stored, StoredMessage,
+    TurnRow,
 };
 
 const MAX_BATCH: usize = 512;
 
 enum Op {
-    Inbound(InboundRow, oneshot::Sender<Result<Stored, String>>),
-    Message(StoredMessage, oneshot::Sender<Result<(), String>>),
-    Finish(Finish, oneshot::Sender<Result<(), String>>),
+    Inbound(Box<InboundRow>, oneshot::Sender<Result<Stored, String>>),
+    Record(Box<Record>, oneshot::Sender<Result<Option<Stored>, String>>),
+    /// A conversation changed by an agent, with the turns it gained.
     Conversation(
         Box<(ConversationRow, Vec<TurnRow>)>,
         oneshot::Sender<Result<(), String>>,
     ),
-    Customer(
-        Box<(String, CustomerRow)>,
-        oneshot::Sender<Result<(), String>>,
-    ),
+    /// Metered plugin calls (see [`crate::metering`]): they share the messages' commits, so
+    /// the meter never holds SQLite's write lock between two group commits.
+    Calls(Vec<CallRecord>, oneshot::Sender<Result<(), String>>),
 }
 
-struct Finish {
-    id: String,
-    status: String,
-    reply: Option<serde_json::Value>,
-    via: String,
-    message_id: Option<String>,
+/// What processing one message writes: its explanation, its conversation (and the one it
+/// closed by idling out), its turns, and the customer's profile when it changed.
+pub struct Processed {
+    pub message: StoredMessage,
+    pub conversation: ConversationRow,
+    /// A previous conversation that idled out.
+    pub closed: Option<ConversationRow>,
+    pub turns: Vec<TurnRow>,
+    /// The customer's profile, when this message changed it.
+    pub customer: Option<CustomerRow>,
+}
+
+/// The outcome of an inbound message stored before it was processed.
+pub struct Finish {
+    pub id: String,
+    /// `done` or `failed`.
+    pub status: String,
+    pub reply: Option<serde_json::Value>,
+    /// `passive`, `outbox` or `none`.
+    pub via: String,
+    pub message_id: Option<String>,
+}
+
+/// One message's writes, committed together (all or nothing).
+struct Record {
+    /// A message stored only now, with its outcome already set: if its (channel, dedup key)
+    /// turns out to be stored already, nothing of this record is written.
+    inbound: Option<InboundRow>,
+    /// The outcome of a message stored earlier.
+    finish: Option<Finish>,
+    processed: Option<Processed>,
 }
 
 /// The handle callers write through. Cheap to clone.
@@ -60,7 +87,7 @@ impl Writer {
     pub async fn inbound(&self, row: InboundRow) -> Result<Stored, StoreError> {
         let (tx, rx) = oneshot::channel();
         self.tx
-            .send(Op::Inbound(row, tx))
+            .send(Op::Inbound(Box::new(row), tx))
             .await
             .map_err(|_| stopped())?;
         rx.await
@@ -68,16 +95,38 @@ impl Writer {
             .map_err(StoreError::Conflict)
     }
 
-    /// Stores a processed message and its explanation.
-    pub async fn message(&self, m: StoredMessage) -> Result<(), StoreError> {
-        let (tx, rx) = oneshot::channel();
-        self.tx
-            .send(Op::Message(m, tx))
-            .await
-            .map_err(|_| stopped())?;
-        rx.await
-            .map_err(|_| stopped())?
-            .map_err(StoreError::Conflict)
+    /// Stores a message that was processed before it was stored, together with its outcome
+    /// (`row`'s status, reply, route and message id) and what processing it wrote — one
+    /// commit for all of it. [`Stored::Duplicate`] (and nothing written) when its
+    /// (channel, dedup key) was stored meanwhile.
+    pub async fn inbound_processed(
+        &self,
+        row: InboundRow,
+        processed: Option<Processed>,
+    ) -> Result<Stored, StoreError> {
+        let record = Record {
+            inbound: Some(row),
+            finish: None,
+            processed,
+        };
+        self.record(record)
+            .await?
+            .ok_or_else(|| StoreError::Conflict("no inbound answer".into()))
+    }
+
+    /// Stores what processing a message wrote, with the outcome of its inbound message when
+    /// that was stored before it was processed.
+    pub async fn processed(
+        &self,
+        processed: Option<Processed>,
+        finish: Option<Finish>,
+    ) -> Result<(), StoreError> {
+        let record = Record {
+            inbound: None,
+            finish,
+            processed,
+        };
+        self.record(record).await.map(|_| ())
     }
 
     /// Creates or updates a conversation and appends turns to it.
@@ -96,11 +145,10 @@ impl Writer {
             .map_err(StoreError::Conflict)
     }
 
-    /// Creates or replaces a customer's profile.
-    pub async fn customer(&self, tenant: &str, c: CustomerRow) -> Result<(), StoreError> {
+    async fn record(&self, record: Record) -> Result<Option<Stored>, StoreError> {
         let (tx, rx) = oneshot::channel();
         self.tx
-            .send(Op::Customer(Box::new((tenant.to_owned(), c)), tx))
+            .send(Op::Record(Box::new(record), tx))
             .await
             .map_err(|_| stopped())?;
         rx.await
@@ -108,25 +156,11 @@ impl Writer {
             .map_err(StoreError::Conflict)
     }
 
-    /// Records the outcome of an inbound message.
-    pub async fn finish_inbound(
-        &self,
-        id: &str,
-        status: &str,
-        reply: Option<&serde_json::Value>,
-        via: &str,
-        message_id: Option<&str>,
-    ) -> Result<(), StoreError> {
+    /// Stores metered calls with the next group commit.
+    pub async fn calls(&self, calls: Vec<CallRecord>) -> Result<(), StoreError> {
         let (tx, rx) = oneshot::channel();
-        let op = Finish {
-            id: id.to_owned(),
-            status: status.to_owned(),
-            reply: reply.cloned(),
-            via: via.to_owned(),
-            message_id: message_id.map(str::to_owned),
-        };
         self.tx
-            .send(Op::Finish(op, tx))
+            .send(Op::Calls(calls, tx))
             .await
             .map_err(|_| stopped())?;
         rx.await
@@ -170,64 +204,93 @@ async fn commit(store: &Store, batch: &[Op]) -> Result<Vec<bool>, StoreError> {
     let inbound: Vec<&InboundRow> = batch
         .iter()
         .filter_map(|op| match op {
-            Op::Inbound(row, _) => Some(row),
-            _ => None,
+            Op::Inbound(row, _) => Some(&**row),
+            Op::Record(r, _) => r.inbound.as_ref(),
+            Op::Conversation(..) | Op::Calls(..) => None,
         })
         .collect();
     let inserted_ids = super::channels::insert_inbound_rows(&mut tx, backend, &inbound).await?;
-    let messages: Vec<&StoredMessage> = batch
+    // A record whose message was stored meanwhile (a retry processed by another host) writes
+    // nothing else.
+    let records: Vec<&Record> = batch
         .iter()
         .filter_map(|op| match op {
-            Op::Message(m, _) => Some(m),
+            Op::Record(r, _) => Some(&**r),
+            _ => None,
+        })
+        .filter(|r| {
+            r.inbound
+                .as_ref()
+                .is_none_or(|row| inserted_ids.contains(&row.id))
+        })
+        .collect();
+    let processed: Vec<&Processed> = records
+        .iter()
+        .filter_map(|r| r.processed.as_ref())
+        .collect();
+    let messages: Vec<&StoredMessage> = processed.iter().map(|p| &p.message).collect();
+    super::messages::insert_messages(&mut tx, backend, &messages).await?;
+    let changed: Vec<&(ConversationRow, Vec<TurnRow>)> = batch
+        .iter()
+        .filter_map(|op| match op {
+            Op::Conversation(c, _) => Some(&**c),
             _ => None,
         })
         .collect();
-    super::messages::insert_messages(&mut tx, backend, &messages).await?;
-    let conversations: Vec<&ConversationRow> = batch
+    let conversations: Vec<&ConversationRow> = processed
         .iter()
-        .filter_map(|op| match op {
-            Op::Conversation(c, _) => Some(&c.0),
-            _ => None,
-        })
+        .flat_map(|p| p.closed.iter().chain(std::iter::once(&p.conversation)))
+        .chain(changed.iter().map(|c| &c.0))
         .collect();
     super::conversations::upsert_conversations(&mut tx, backend, &conversations).await?;
-    let turns: Vec<&TurnRow> = batch
+    let turns: Vec<&TurnRow> = processed
         .iter()
-        .filter_map(|op| match op {
-            Op::Conversation(c, _) => Some(c.1.iter()),
-            _ => None,
-        })
-        .flatten()
+        .flat_map(|p| p.turns.iter())
+        .chain(changed.iter().flat_map(|c| c.1.iter()))
         .collect();
     super::conversations::insert_turns(&mut tx, backend, &turns).await?;
-    let customers: Vec<(&str, &CustomerRow)> = batch
+    let customers: Vec<(&str, &CustomerRow)> = processed
         .iter()
-        .filter_map(|op| match op {
-            Op::Customer(c, _) => Some((c.0.as_str(), &c.1)),
-            _ => None,
+        .filter_map(|p| {
+            p.customer
+                .as_ref()
+                .map(|c| (p.message.tenant_id.as_str(), c))
         })
         .collect();
     super::customers::upsert_customers(&mut tx, backend, &customers).await?;
-    let finished: Vec<_> = batch
+    let finished: Vec<_> = records
         .iter()
-        .filter_map(|op| match op {
-            Op::Finish(f, _) => Some((
+        .filter_map(|r| r.finish.as_ref())
+        .map(|f| {
+            (
                 f.id.as_str(),
                 f.status.as_str(),
                 f.reply.as_ref(),
                 f.via.as_str(),
                 f.message_id.as_deref(),
-            )),
-            _ => None,
+            )
         })
         .collect();
     super::channels::finish_inbound_rows(&mut tx, backend, &finished).await?;
+    let calls: Vec<CallRecord> = batch
+        .iter()
+        .filter_map(|op| match op {
+            Op::Calls(c, _) => Some(c.iter().cloned()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    super::metering::insert_calls(&mut tx, backend, &calls).await?;
     tx.commit().await?;
     Ok(batch
         .iter()
         .map(|op| match op {
             Op::Inbound(row, _) => inserted_ids.contains(&row.id),
-            _ => true,
+            Op::Record(r, _) => r
+                .inbound
+                .as_ref()
+                .is_none_or(|row| inserted_ids.contains(&row.id)),
+            Op::Conversation(..) | Op::Calls(..) => true,
         })
         .collect())
 }
@@ -236,24 +299,32 @@ async fn answer(store: &Store, ops: impl Iterator<Item = Op>, inserted: Vec<bool
     for (op, new) in ops.zip(inserted) {
         match op {
             Op::Inbound(row, reply) => {
-                let result = if new {
-                    Ok(Stored::New(row))
-                } else {
-                    store
-                        .inbound_by_key(&row.channel_id, &row.dedup_key)
-                        .await
-                        .map(Stored::Duplicate)
-                        .map_err(|e| e.to_string())
+                let _ = reply.send(stored(store, *row, new).await);
+            }
+            Op::Record(r, reply) => {
+                let result = match r.inbound {
+                    Some(row) => stored(store, row, new).await.map(Some),
+                    None => Ok(None),
                 };
                 let _ = reply.send(result);
             }
-            Op::Message(_, reply)
-            | Op::Finish(_, reply)
-            | Op::Conversation(_, reply)
-            | Op::Customer(_, reply) => {
+            Op::Conversation(_, reply) | Op::Calls(_, reply) => {
                 let _ = reply.send(Ok(()));
             }
         }
+    }
+}
+
+/// [`Stored::New`] for a row just inserted, else the row stored before it.
+async fn stored(store: &Store, row: InboundRow, new: bool) -> Result<Stored, String> {
+    if new {
+        Ok(Stored::New(row))
+    } else {
+        store
+            .inbound_by_key(&row.channel_id, &row.dedup_key)
+            .await
+            .map(Stored::Duplicate)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -262,10 +333,10 @@ fn fail(op: Op, error: String) {
         Op::Inbound(_, reply) => {
             let _ = reply.send(Err(error));
         }
-        Op::Message(_, reply)
-        | Op::Finish(_, reply)
-        | Op::Conversation(_, reply)
-        | Op::Customer(_, reply) => {
+        Op::Record(_, reply) => {
+            let _ = reply.send(Err(error));
+        }
+        Op::Conversation(_, reply) | Op::Calls(_, reply) => {
             let _ = reply.send(Err(error));
         }
     }
