@@ -632,6 +632,40 @@ async fn a_late_reply_goes_through_the_outbox_with_token_fetch_and_refresh_and_e
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_reply_outside_the_reply_window_is_not_sent() {
+    let api = WechatApi::start().await;
+    let s = TestServer::start().await;
+    echo_tenant(&s, "closed").await;
+    // A window of 0 hours: by the time the late reply is due, the customer's message is too old.
+    add_channel(
+        &s,
+        "closed",
+        json!({"name": "oa", "kind": "wechat-oa", "token": TOKEN, "appid": APPID, "secret": "app-secret",
+               "settings": {"api_base": api.base, "reply_budget_ms": 0, "window_hours": 0}}),
+    )
+    .await;
+    let (st, body) = post_plain(&s, "/wechat/closed/oa", &text_xml("o_gone", 7, "在吗")).await;
+    assert_eq!((st, body.as_str()), (StatusCode::OK, "success"));
+    let mut outbox = Value::Null;
+    for _ in 0..200 {
+        outbox = s.op(Method::GET, "/v1/tenants/closed/outbox", None).await.1;
+        if outbox[0]["status"] == "expired" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(outbox[0]["status"], "expired", "{outbox}");
+    assert!(
+        outbox[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("reply window")
+    );
+    assert!(api.sends().is_empty(), "nothing is sent outside the window");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_retries_of_one_message_run_the_pipeline_once_and_deliver_once() {
     let api = WechatApi::start().await;
     let s = TestServer::start().await;

@@ -8,6 +8,12 @@ CREATE TABLE kf_cursors (
     PRIMARY KEY (channel_id, open_kfid)
 );
 
--- A customer's messages on a channel: the outbox's reply window and quota start at the
--- latest one, and agents' replies to WeCom customer-service chats find their account there.
-CREATE INDEX inbound_customer ON inbound_messages(channel_id, customer_id, received_at);
+-- Which customer-service account each WeCom customer wrote to: an agent's reply goes out
+-- through that account.
+CREATE TABLE kf_customers (
+    channel_id   TEXT NOT NULL,
+    customer_id  TEXT NOT NULL,
+    open_kfid    TEXT NOT NULL,
+    updated_at   BIGINT NOT NULL,
+    PRIMARY KEY (channel_id, customer_id)
+);

@@ -151,6 +151,11 @@ pub async fn pull(
         for entry in list {
             match inbound_row(ch, entry) {
                 Some(row) => {
+                    if entry["origin"] == 3 {
+                        store
+                            .put_kf_customer(&ch.row.id, &row.customer_id, open_kfid)
+                            .await?;
+                    }
                     channels.accept_pulled(ch, row).await?;
                     pulled.messages += 1;
                 }

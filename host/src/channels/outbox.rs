@@ -109,7 +109,7 @@ async fn deliver(store: &Store, http: &reqwest::Client, item: OutboxRow) {
     // The reply window and quota count from the customer's last message.
     if ch.kind != ChannelKind::Webhook {
         let last = store
-            .last_inbound_at(&ch.row.id, &item.to_user)
+            .last_inbound_at(&ch.row.tenant_id, &ch.row.name, &item.to_user)
             .await
             .ok()
             .flatten()

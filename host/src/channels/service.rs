@@ -397,11 +397,7 @@ impl Channels {
         };
         // A WeCom customer-service customer is answered through the account they wrote to.
         let open_kfid = match ch.kind {
-            ChannelKind::Wecom => self
-                .store
-                .latest_inbound(&ch.row.id, customer)
-                .await?
-                .and_then(|row| row.fields.get("open_kfid").cloned()),
+            ChannelKind::Wecom => self.store.kf_customer(&ch.row.id, customer).await?,
             _ => None,
         };
         let now = now_ms();

@@ -179,7 +179,9 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Op>) {
                 Err(_) => break,
             }
         }
-        match commit(&store, &batch).await {
+        let committed = commit(&store, &batch).await;
+        store.committed();
+        match committed {
             Ok(inserted) => answer(&store, batch.drain(..), inserted).await,
             Err(e) => {
                 tracing::warn!(error = %e, n = batch.len(), "batch write failed; retrying one by one");
