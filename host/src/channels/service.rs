@@ -400,22 +400,14 @@ impl Channels {
             ChannelKind::Wecom => self.store.kf_customer(&ch.row.id, customer).await?,
             _ => None,
         };
-        let now = now_ms();
-        let item = OutboxRow {
-            id: crate::store::new_id(),
-            tenant_id: tenant.to_owned(),
-            channel_id: ch.row.id.clone(),
-            inbound_id: None,
-            to_user: customer.to_owned(),
-            payload: serde_json::json!({"text": text, "agent_id": null, "message_id": null,
-                                        "from_agent": agent, "open_kfid": open_kfid}),
-            status: "pending".into(),
-            attempts: 0,
-            next_attempt_at: now,
-            last_error: None,
-            created_at: now,
-            sent_at: None,
-        };
+        let item = OutboxRow::pending(
+            tenant,
+            &ch.row.id,
+            None,
+            customer,
+            serde_json::json!({"text": text, "agent_id": null, "message_id": null,
+                               "from_agent": agent, "open_kfid": open_kfid}),
+        );
         self.store.enqueue_outbox(&item).await?;
         self.outbox_ready.notify_one();
         Ok(Some(item.id))
@@ -623,26 +615,18 @@ impl Channels {
         row: &InboundRow,
         reply: &ChannelReply,
     ) {
-        let now = now_ms();
-        let item = OutboxRow {
-            id: crate::store::new_id(),
-            tenant_id: row.tenant_id.clone(),
-            channel_id: ch.row.id.clone(),
-            inbound_id: Some(row.id.clone()),
-            to_user: row.customer_id.clone(),
-            payload: serde_json::json!({
+        let item = OutboxRow::pending(
+            &row.tenant_id,
+            &ch.row.id,
+            Some(&row.id),
+            &row.customer_id,
+            serde_json::json!({
                 "text": reply.text,
                 "agent_id": row.fields.get("AgentID"),
                 "open_kfid": row.fields.get("open_kfid"),
                 "message_id": row.dedup_key,
             }),
-            status: "pending".into(),
-            attempts: 0,
-            next_attempt_at: now,
-            last_error: None,
-            created_at: now,
-            sent_at: None,
-        };
+        );
         if let Err(e) = self.store.enqueue_outbox(&item).await {
             tracing::error!(inbound = %row.id, error = %e, "cannot enqueue a late reply");
         }

@@ -113,6 +113,33 @@ pub struct OutboxRow {
     pub sent_at: Option<i64>,
 }
 
+impl OutboxRow {
+    /// A new message to deliver now.
+    pub fn pending(
+        tenant_id: &str,
+        channel_id: &str,
+        inbound_id: Option<&str>,
+        to_user: &str,
+        payload: serde_json::Value,
+    ) -> OutboxRow {
+        let now = now_ms();
+        OutboxRow {
+            id: super::new_id(),
+            tenant_id: tenant_id.to_owned(),
+            channel_id: channel_id.to_owned(),
+            inbound_id: inbound_id.map(str::to_owned),
+            to_user: to_user.to_owned(),
+            payload,
+            status: "pending".into(),
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        }
+    }
+}
+
 const OUTBOX_COLUMNS: &str = "id, tenant_id, channel_id, inbound_id, to_user, payload, status, \
     attempts, next_attempt_at, last_error, created_at, sent_at";
 
