@@ -11,7 +11,7 @@
 //! skipped. One pull per account runs at a time; an event arriving during a pull starts another
 //! one after it, so nothing that arrived meanwhile waits for the next event.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
@@ -107,6 +107,8 @@ pub async fn pull(
     let mut cursor = store.kf_cursor(&ch.row.id, open_kfid).await?;
     let mut pulled = Pulled::default();
     let mut refreshed = false;
+    // Customers whose account is remembered already in this pull.
+    let mut known = HashSet::new();
     while pulled.pages < MAX_PAGES {
         let access = access_token(store, channels.http(), ch)
             .await
@@ -151,7 +153,7 @@ pub async fn pull(
         for entry in list {
             match inbound_row(ch, entry) {
                 Some(row) => {
-                    if entry["origin"] == 3 {
+                    if entry["origin"] == 3 && known.insert(row.customer_id.clone()) {
                         store
                             .put_kf_customer(&ch.row.id, &row.customer_id, open_kfid)
                             .await?;

@@ -279,7 +279,7 @@ async fn attempt(
     after_refresh: bool,
 ) -> Delivery {
     let text = item.payload["text"].as_str().unwrap_or_default();
-    let (url, body) = match ch.kind {
+    let (api, body) = match ch.kind {
         ChannelKind::Webhook => {
             let Some(url) = ch.row.callback_url.clone() else {
                 return Delivery::Final {
@@ -324,56 +324,37 @@ async fn attempt(
                 },
             };
         }
-        ChannelKind::WechatOa => {
-            let token = match token(store, http, ch).await {
-                Ok(t) => t,
-                Err(d) => return d,
-            };
-            (
-                format!(
-                    "{}/cgi-bin/message/custom/send?access_token={}",
-                    ch.settings.api_base.trim_end_matches('/'),
-                    urlencode(&token)
-                ),
-                json!({"touser": item.to_user, "msgtype": "text", "text": {"content": text}}),
-            )
-        }
-        ChannelKind::Wecom if item.payload["open_kfid"].is_string() => {
-            let token = match token(store, http, ch).await {
-                Ok(t) => t,
-                Err(d) => return d,
-            };
-            (
-                format!(
-                    "{}/cgi-bin/kf/send_msg?access_token={}",
-                    ch.settings.api_base.trim_end_matches('/'),
-                    urlencode(&token)
-                ),
-                json!({"touser": item.to_user, "open_kfid": item.payload["open_kfid"],
-                       "msgid": item.id.replace('-', ""), "msgtype": "text",
-                       "text": {"content": text}}),
-            )
-        }
+        ChannelKind::WechatOa => (
+            "message/custom/send",
+            json!({"touser": item.to_user, "msgtype": "text", "text": {"content": text}}),
+        ),
+        ChannelKind::Wecom if item.payload["open_kfid"].is_string() => (
+            "kf/send_msg",
+            json!({"touser": item.to_user, "open_kfid": item.payload["open_kfid"],
+                   "msgid": item.id.replace('-', ""), "msgtype": "text",
+                   "text": {"content": text}}),
+        ),
         ChannelKind::Wecom => {
-            let token = match token(store, http, ch).await {
-                Ok(t) => t,
-                Err(d) => return d,
-            };
             let agent: Value = item.payload["agent_id"]
                 .as_str()
                 .and_then(|a| a.parse::<i64>().ok())
                 .map(Value::from)
                 .unwrap_or(Value::Null);
             (
-                format!(
-                    "{}/cgi-bin/message/send?access_token={}",
-                    ch.settings.api_base.trim_end_matches('/'),
-                    urlencode(&token)
-                ),
+                "message/send",
                 json!({"touser": item.to_user, "msgtype": "text", "agentid": agent, "text": {"content": text}}),
             )
         }
     };
+    let token = match token(store, http, ch).await {
+        Ok(t) => t,
+        Err(d) => return d,
+    };
+    let url = format!(
+        "{}/cgi-bin/{api}?access_token={}",
+        ch.settings.api_base.trim_end_matches('/'),
+        urlencode(&token)
+    );
     let resp = match http.post(&url).json(&body).send().await {
         Ok(r) => r,
         Err(e) => {

@@ -192,6 +192,8 @@ struct SlotState {
 
 /// A message in flight: where its handlers wait for the pipeline.
 struct Slot {
+    /// Where it is in [`Channels::inflight`]: its channel and dedup key.
+    key: String,
     row: InboundRow,
     state: Mutex<SlotState>,
     /// Woken at every change of `state`.
@@ -199,8 +201,9 @@ struct Slot {
 }
 
 impl Slot {
-    fn new(row: InboundRow) -> Slot {
+    fn new(key: String, row: InboundRow) -> Slot {
         Slot {
+            key,
             row,
             state: Mutex::default(),
             changed: Notify::new(),
@@ -209,6 +212,17 @@ impl Slot {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes on storing the message (as `how`) unless someone else has.
+    fn claim(&self, how: Durable) -> bool {
+        let mut s = self.lock();
+        if s.durable == Durable::No {
+            s.durable = how;
+            true
+        } else {
+            false
+        }
     }
 
     fn set(&self, change: impl FnOnce(&mut SlotState)) {
@@ -277,19 +291,10 @@ impl Slot {
             }
         }
         // Out of time: make sure the message is durable before anything is acknowledged.
-        let store_now = {
-            let mut s = self.lock();
-            if in_budget {
-                s.waiting -= 1;
-            }
-            if s.durable == Durable::No {
-                s.durable = Durable::Storing;
-                true
-            } else {
-                false
-            }
-        };
-        if store_now {
+        if in_budget {
+            self.lock().waiting -= 1;
+        }
+        if self.claim(Durable::Storing) {
             if let Err(e) = writer.inbound(self.row.clone()).await {
                 tracing::error!(inbound = %self.row.id, error = %e, "cannot store an inbound message");
                 // The pipeline stores it with its outcome instead, if it can.
@@ -458,7 +463,7 @@ impl Channels {
                         match slots.get(&key) {
                             Some(slot) => (slot.clone(), false),
                             None => {
-                                let slot = Arc::new(Slot::new(row));
+                                let slot = Arc::new(Slot::new(key.clone(), row));
                                 slots.insert(key, slot.clone());
                                 (slot, true)
                             }
@@ -536,19 +541,19 @@ impl Channels {
         };
         // Store the message with its outcome, unless a request ran out of time and stored
         // it alone: then wait for that, and store the outcome after it.
-        let together = {
-            let mut s = slot.lock();
-            if s.durable == Durable::No {
-                s.durable = Durable::WithOutcome;
-                true
-            } else {
-                false
+        let together = loop {
+            if slot.claim(Durable::WithOutcome) {
+                break true;
+            }
+            // Stored alone by now, or storing it failed and it is this task's to store.
+            slot.wait_for(None, |s| {
+                matches!(s.durable, Durable::Stored | Durable::No).then_some(())
+            })
+            .await;
+            if slot.lock().durable == Durable::Stored {
+                break false;
             }
         };
-        if !together {
-            slot.wait_for(None, |s| (s.durable == Durable::Stored).then_some(()))
-                .await;
-        }
         // Decide now how the reply travels, and record it durably before anyone sees it, so
         // a stop cannot make the pipeline run twice or a reply go out twice.
         let via = {
@@ -594,8 +599,7 @@ impl Channels {
                 // Nothing is stored: no request may acknowledge it; the sender's retry runs
                 // it again.
                 slot.set(|s| s.failed = true);
-                self.slots()
-                    .remove(&slot_key(&row.channel_id, &row.dedup_key));
+                self.slots().remove(&slot.key);
                 return;
             }
         }
@@ -605,8 +609,7 @@ impl Channels {
             self.enqueue_late_reply(&ch, row, reply).await;
         }
         slot.set(|s| s.result = Some(reply));
-        self.slots()
-            .remove(&slot_key(&row.channel_id, &row.dedup_key));
+        self.slots().remove(&slot.key);
     }
 
     async fn enqueue_late_reply(
@@ -650,7 +653,7 @@ impl Channels {
                 },
                 Err(_) => continue,
             };
-            let slot = Arc::new(Slot::new(row));
+            let slot = Arc::new(Slot::new(key.clone(), row));
             slot.lock().durable = Durable::Stored;
             self.slots().insert(key, slot.clone());
             self.clone().process(ch, slot).await;

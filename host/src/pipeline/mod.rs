@@ -402,6 +402,7 @@ impl Pipeline {
         let rules = self.tenant_rules(tenant).await?;
         let routing = self.tenant_routing(tenant).await?;
         let routing = (routing.stable.is_some() || routing.candidate.is_some()).then_some(routing);
+        let no_plugins = plugins.plugins.is_empty();
         let stored_customer = self.customers.get(tenant, &msg.customer_id).await?;
         let mut customer =
             customers::merge(stored_customer.as_ref(), &msg.customer, &msg.customer_id);
@@ -415,7 +416,7 @@ impl Pipeline {
                 &msg.customer_id,
                 received_at,
                 // Only plugins read the session's turns.
-                !plugins.plugins.is_empty(),
+                !no_plugins,
             )
             .await?;
         let ctx = Context {
@@ -444,7 +445,6 @@ impl Pipeline {
         let registry = self.registry.clone();
         let meter = self.meter.clone();
         let tenant_owned = tenant.to_owned();
-        let no_plugins = plugins.plugins.is_empty();
         let message_id = crate::store::new_id();
         let id = message_id.clone();
         // Plugins run on a blocking thread; a tenant without any skips the thread hop.

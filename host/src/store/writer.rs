@@ -20,7 +20,6 @@ use super::{
 const MAX_BATCH: usize = 512;
 
 enum Op {
-    Inbound(Box<InboundRow>, oneshot::Sender<Result<Stored, String>>),
     Record(Box<Record>, oneshot::Sender<Result<Option<Stored>, String>>),
     /// A conversation changed by an agent, with the turns it gained.
     Conversation(
@@ -85,14 +84,7 @@ impl Writer {
 
     /// Stores an inbound message unless its (channel, dedup key) is already stored.
     pub async fn inbound(&self, row: InboundRow) -> Result<Stored, StoreError> {
-        let (tx, rx) = oneshot::channel();
-        self.tx
-            .send(Op::Inbound(Box::new(row), tx))
-            .await
-            .map_err(|_| stopped())?;
-        rx.await
-            .map_err(|_| stopped())?
-            .map_err(StoreError::Conflict)
+        self.inbound_processed(row, None).await
     }
 
     /// Stores a message that was processed before it was stored, together with its outcome
@@ -135,22 +127,21 @@ impl Writer {
         conversation: ConversationRow,
         turns: Vec<TurnRow>,
     ) -> Result<(), StoreError> {
-        let (tx, rx) = oneshot::channel();
-        self.tx
-            .send(Op::Conversation(Box::new((conversation, turns)), tx))
+        self.send(|tx| Op::Conversation(Box::new((conversation, turns)), tx))
             .await
-            .map_err(|_| stopped())?;
-        rx.await
-            .map_err(|_| stopped())?
-            .map_err(StoreError::Conflict)
     }
 
     async fn record(&self, record: Record) -> Result<Option<Stored>, StoreError> {
+        self.send(|tx| Op::Record(Box::new(record), tx)).await
+    }
+
+    /// Queues an op and waits until it is committed.
+    async fn send<T>(
+        &self,
+        op: impl FnOnce(oneshot::Sender<Result<T, String>>) -> Op,
+    ) -> Result<T, StoreError> {
         let (tx, rx) = oneshot::channel();
-        self.tx
-            .send(Op::Record(Box::new(record), tx))
-            .await
-            .map_err(|_| stopped())?;
+        self.tx.send(op(tx)).await.map_err(|_| stopped())?;
         rx.await
             .map_err(|_| stopped())?
             .map_err(StoreError::Conflict)
@@ -158,14 +149,7 @@ impl Writer {
 
     /// Stores metered calls with the next group commit.
     pub async fn calls(&self, calls: Vec<CallRecord>) -> Result<(), StoreError> {
-        let (tx, rx) = oneshot::channel();
-        self.tx
-            .send(Op::Calls(calls, tx))
-            .await
-            .map_err(|_| stopped())?;
-        rx.await
-            .map_err(|_| stopped())?
-            .map_err(StoreError::Conflict)
+        self.send(|tx| Op::Calls(calls, tx)).await
     }
 }
 
@@ -206,7 +190,6 @@ async fn commit(store: &Store, batch: &[Op]) -> Result<Vec<bool>, StoreError> {
     let inbound: Vec<&InboundRow> = batch
         .iter()
         .filter_map(|op| match op {
-            Op::Inbound(row, _) => Some(&**row),
             Op::Record(r, _) => r.inbound.as_ref(),
             Op::Conversation(..) | Op::Calls(..) => None,
         })
@@ -287,7 +270,6 @@ async fn commit(store: &Store, batch: &[Op]) -> Result<Vec<bool>, StoreError> {
     Ok(batch
         .iter()
         .map(|op| match op {
-            Op::Inbound(row, _) => inserted_ids.contains(&row.id),
             Op::Record(r, _) => r
                 .inbound
                 .as_ref()
@@ -300,9 +282,6 @@ async fn commit(store: &Store, batch: &[Op]) -> Result<Vec<bool>, StoreError> {
 async fn answer(store: &Store, ops: impl Iterator<Item = Op>, inserted: Vec<bool>) {
     for (op, new) in ops.zip(inserted) {
         match op {
-            Op::Inbound(row, reply) => {
-                let _ = reply.send(stored(store, *row, new).await);
-            }
             Op::Record(r, reply) => {
                 let result = match r.inbound {
                     Some(row) => stored(store, row, new).await.map(Some),
@@ -332,9 +311,6 @@ async fn stored(store: &Store, row: InboundRow, new: bool) -> Result<Stored, Str
 
 fn fail(op: Op, error: String) {
     match op {
-        Op::Inbound(_, reply) => {
-            let _ = reply.send(Err(error));
-        }
         Op::Record(_, reply) => {
             let _ = reply.send(Err(error));
         }
